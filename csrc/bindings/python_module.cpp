@@ -1,0 +1,13 @@
+// rt_synth._core: the pybind11 face of the C++ streaming core.
+#include <pybind11/pybind11.h>
+#include <pybind11/numpy.h>
+
+#include "util/version.h"
+
+namespace py = pybind11;
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "rt-synth C++ streaming core";
+  m.def("version", &rt_synth::version, "Version of the C++ core");
+  m.attr("FORMAT_VERSION") = rt_synth::kFormatVersion;
+}

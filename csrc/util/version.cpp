@@ -1,0 +1,4 @@
+#include "util/version.h"
+namespace rt_synth {
+const char* version() { return kVersion; }
+}  // namespace rt_synth
