@@ -1,0 +1,64 @@
+"""Writer of the native model file read by the C++ core (docs/model-format.md): GGUF v3 with
+the rt_synth.* metadata keys and float32 tensors."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+FORMAT_VERSION = 1
+EXTENSION = ".rtsynth"
+
+
+def _ddsp_tensors(decoder) -> dict[str, np.ndarray]:
+    out = {}
+    for name, t in decoder.state_dict().items():
+        if name in ("f0_midi_mean", "f0_midi_std", "loudness_mean", "loudness_std"):
+            continue  # stored as metadata
+        name = name.replace("weight_ih_l0", "weight_ih").replace("weight_hh_l0", "weight_hh")
+        name = name.replace("bias_ih_l0", "bias_ih").replace("bias_hh_l0", "bias_hh")
+        out[name] = t.detach().cpu().to(dtype=__import__("torch").float32).numpy()
+    return out
+
+
+def write_ddsp(model, path: str | Path, name: str, feature_delay: int = 0) -> Path:
+    """Write a DDSPModel to `path` (the .rtsynth extension is added if missing)."""
+    import gguf
+
+    path = Path(path)
+    if path.suffix != EXTENSION:
+        path = path.with_name(path.name + EXTENSION)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    c = model.config
+    d = model.decoder
+    w = gguf.GGUFWriter(str(path), "rt_synth")
+    w.add_uint32("rt_synth.format_version", FORMAT_VERSION)
+    w.add_string("rt_synth.kind", "ddsp")
+    w.add_string("rt_synth.name", name)
+    w.add_uint32("rt_synth.sample_rate", c.sample_rate)
+    w.add_uint32("rt_synth.hop", c.hop)
+    w.add_uint32("rt_synth.latency_samples", 0)  # control path: docs/ddsp-maths.md §6
+    w.add_uint32("rt_synth.feature_delay_samples", int(feature_delay))
+    w.add_uint64("rt_synth.parameters", int(model.n_parameters))
+    w.add_uint32("rt_synth.ddsp.n_harmonics", c.n_harmonics)
+    w.add_uint32("rt_synth.ddsp.n_noise_bands", c.n_noise_bands)
+    w.add_uint32("rt_synth.ddsp.hidden_size", c.hidden_size)
+    w.add_uint32("rt_synth.ddsp.gru_size", c.gru_size)
+    w.add_uint32("rt_synth.ddsp.mlp_layers", c.mlp_layers)
+    w.add_float32("rt_synth.ddsp.f0_midi_mean", float(d.f0_midi_mean))
+    w.add_float32("rt_synth.ddsp.f0_midi_std", float(d.f0_midi_std))
+    w.add_float32("rt_synth.ddsp.loudness_mean", float(d.loudness_mean))
+    w.add_float32("rt_synth.ddsp.loudness_std", float(d.loudness_std))
+    w.add_float32("rt_synth.control.f0_min_hz", float(c.f0_min_hz))
+    w.add_float32("rt_synth.control.f0_max_hz", float(c.f0_max_hz))
+    w.add_float32("rt_synth.control.loudness_min_db", float(c.loudness_min_db))
+    w.add_float32("rt_synth.control.loudness_max_db", float(c.loudness_max_db))
+    for tname, arr in _ddsp_tensors(d).items():
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"tensor {tname} has non-finite values: the model is broken")
+        w.add_tensor(tname, np.ascontiguousarray(arr))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    return path

@@ -1,0 +1,1 @@
+"""Playing a model: MIDI → controls, rendering through the C++ core."""
