@@ -1,0 +1,78 @@
+#include "dsp/filtered_noise.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace rt_synth::dsp {
+
+void FilteredNoise::prepare(int hop, int n_bands) {
+  hop_ = hop;
+  bands_ = n_bands;
+  len_ = 2 * (n_bands - 1);
+  const int L = len_;
+  table_.assign(static_cast<size_t>(bands_) * L, 0.0f);
+  // irfft of a real spectrum X[0..L/2] (imaginary parts zero), length L:
+  //   x[t] = (1/L)·(X0 + X_{L/2}·(−1)^t + 2·Σ_{0<b<L/2} X_b·cos(2π·b·t/L))
+  // rolled by L/2 (h[t] = x[(t − L/2) mod L]) and multiplied by the symmetric Hann window.
+  const double pi = 3.141592653589793238462643383279;
+  for (int t = 0; t < L; ++t) {
+    const int src = ((t - L / 2) % L + L) % L;
+    const double w = 0.5 - 0.5 * std::cos(2.0 * pi * t / (L - 1));
+    for (int b = 0; b < bands_; ++b) {
+      const double scale = (b == 0 || b == bands_ - 1) ? 1.0 : 2.0;
+      // cos(2π·b·src/L) with the argument reduced exactly in integers first
+      const long m = (static_cast<long>(b) * src) % L;
+      const double v = scale * std::cos(2.0 * pi * m / L) / L;
+      table_[static_cast<size_t>(b) * L + t] = static_cast<float>(v * w);
+    }
+  }
+  ir_.assign(L, 0.0f);
+  ola_.assign(static_cast<size_t>(hop_) + L - 1, 0.0f);
+  reset();
+}
+
+void FilteredNoise::reset() {
+  std::fill(ola_.begin(), ola_.end(), 0.0f);
+  std::fill(ir_.begin(), ir_.end(), 0.0f);
+  pos_ = hop_;  // no frame yet
+}
+
+void FilteredNoise::computeImpulseResponse(const float* magnitudes, float* ir) const {
+  const int L = len_;
+  for (int t = 0; t < L; ++t) ir[t] = 0.0f;
+  for (int b = 0; b < bands_; ++b) {
+    const float m = magnitudes[b];
+    const float* row = table_.data() + static_cast<size_t>(b) * L;
+    for (int t = 0; t < L; ++t) ir[t] += m * row[t];
+  }
+}
+
+void FilteredNoise::beginFrame(const float* magnitudes, const float* noise) {
+  const int L = len_, H = hop_;
+  const int total = H + L - 1;
+  // Drop the samples output by the previous frame: move its pending tail to the front.
+  // (If a frame was left unfinished, its unread head samples are dropped with it.)
+  std::memmove(ola_.data(), ola_.data() + H, sizeof(float) * (total - H));
+  std::fill(ola_.begin() + (total - H), ola_.end(), 0.0f);
+  computeImpulseResponse(magnitudes, ir_.data());
+  // Full causal convolution of u[0..H) with h[0..L): y[n] = Σ_t h[t]·u[n−t].
+  // Written as a sum of shifted, scaled copies of h so the inner loop vectorises.
+  const float* h = ir_.data();
+  float* y = ola_.data();
+  for (int s = 0; s < H; ++s) {
+    const float u = noise[s];
+    float* ys = y + s;
+    for (int t = 0; t < L; ++t) ys[t] += u * h[t];
+  }
+  pos_ = 0;
+}
+
+void FilteredNoise::renderAdd(float* out, int n) {
+  const int avail = std::max(0, std::min(n, hop_ - pos_));
+  const float* src = ola_.data() + pos_;
+  for (int i = 0; i < avail; ++i) out[i] += src[i];
+  pos_ += avail;
+}
+
+}  // namespace rt_synth::dsp
