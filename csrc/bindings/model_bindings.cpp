@@ -3,6 +3,9 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <memory>
+#include <optional>
+
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -12,6 +15,8 @@
 #include "dsp/counter_noise.h"
 #include "dsp/filtered_noise.h"
 #include "dsp/harmonic_oscillator.h"
+#include "format/model_file.h"
+#include "models/ddsp_model.h"
 
 namespace py = pybind11;
 using namespace rt_synth;
@@ -161,8 +166,122 @@ void registerDsp(py::module_& m) {
         "Per-frame band magnitudes [F, B] and white noise [F·hop] → filtered noise (§4).");
 }
 
+// Errors from the model-file reader surface as the reader's Python exception type when the
+// format bindings registered one on the module, else as ValueError.
+[[noreturn]] void throwError(const py::module_& m, const Error& e) {
+  static const char* const kNames[] = {"ModelFileError", "ModelFormatError", "FormatError"};
+  std::string msg = std::string(error_code_name(e.code)) + ": " + e.message;
+  for (const char* name : kNames) {
+    if (py::hasattr(m, name)) {
+      PyErr_SetString(m.attr(name).ptr(), msg.c_str());
+      throw py::error_already_set();
+    }
+  }
+  if (e.code == ErrorCode::kIoError) throw py::value_error(msg);  // (FileNotFoundError below)
+  throw py::value_error(msg);
+}
+
+py::dict metadataOf(const DDSPConfig& c) {
+  py::dict d;
+  d["kind"] = "ddsp";
+  d["name"] = c.name;
+  d["sample_rate"] = c.sample_rate;
+  d["hop"] = c.hop;
+  d["latency_samples"] = c.latency_samples;
+  d["parameters"] = c.parameters;
+  d["n_harmonics"] = c.n_harmonics;
+  d["n_noise_bands"] = c.n_noise_bands;
+  d["hidden_size"] = c.hidden_size;
+  d["gru_size"] = c.gru_size;
+  d["mlp_layers"] = c.mlp_layers;
+  d["f0_midi_mean"] = c.f0_midi_mean;
+  d["f0_midi_std"] = c.f0_midi_std;
+  d["loudness_mean"] = c.loudness_mean;
+  d["loudness_std"] = c.loudness_std;
+  d["f0_min_hz"] = c.f0_min_hz;
+  d["f0_max_hz"] = c.f0_max_hz;
+  d["loudness_min_db"] = c.loudness_min_db;
+  d["loudness_max_db"] = c.loudness_max_db;
+  return d;
+}
+
+// Python face of DDSPModel: owns the model, checks arguments, releases the GIL in process.
+struct PyDDSPModel {
+  std::unique_ptr<DDSPModel> model;
+  py::module_ mod;
+};
+
+std::unique_ptr<PyDDSPModel> loadDDSP(const py::module_& m, const std::string& path) {
+  auto p = std::make_unique<PyDDSPModel>();
+  p->mod = m;
+  Error e;
+  {
+    py::gil_scoped_release release;
+    e = DDSPModel::load(path, p->model);
+  }
+  if (e) throwError(m, e);
+  return p;
+}
+
+void registerDDSP(py::module_& m) {
+  py::class_<PyDDSPModel>(m, "DDSPModel",
+                          "Streaming DDSP model read from a .rtsynth file (docs/core-ddsp.md).")
+      .def(py::init([m](const std::string& path) { return loadDDSP(m, path); }), py::arg("path"))
+      .def_property_readonly("kind", [](const PyDDSPModel&) { return "ddsp"; })
+      .def_property_readonly("name", [](const PyDDSPModel& p) { return p.model->config().name; })
+      .def_property_readonly("sample_rate", [](const PyDDSPModel& p) { return p.model->sampleRate(); })
+      .def_property_readonly("hop", [](const PyDDSPModel& p) { return p.model->hop(); })
+      .def_property_readonly("latency", [](const PyDDSPModel& p) { return p.model->latency(); })
+      .def_property_readonly("max_block", [](const PyDDSPModel& p) { return p.model->maxBlock(); })
+      .def_property_readonly("prepared", [](const PyDDSPModel& p) { return p.model->prepared(); })
+      .def_property_readonly("sample_counter",
+                             [](const PyDDSPModel& p) { return p.model->sampleCounter(); })
+      .def_property_readonly("metadata", [](const PyDDSPModel& p) { return metadataOf(p.model->config()); })
+      .def("prepare",
+           [](PyDDSPModel& p, double sample_rate, int max_block) {
+             if (Error e = p.model->prepare(sample_rate, max_block)) throw py::value_error(e.message);
+           },
+           py::arg("sample_rate"), py::arg("max_block"))
+      .def("reset", [](PyDDSPModel& p, uint64_t seed) { p.model->reset(seed); }, py::arg("seed") = 0,
+           "Silence; the counter noise restarts at sample 0 with this seed.")
+      .def("process",
+           [](PyDDSPModel& p, F32 f0, F32 loudness, std::optional<py::array_t<float>> out) {
+             if (!p.model->prepared()) throw py::value_error("DDSPModel: call prepare() before process()");
+             requireDims(f0, 1, "f0");
+             requireDims(loudness, 1, "loudness");
+             const py::ssize_t n = f0.shape(0);
+             if (loudness.shape(0) != n) throw py::value_error("f0 and loudness must have the same length");
+             if (n > p.model->maxBlock())
+               throw py::value_error("block of " + std::to_string(n) + " samples is larger than max_block = " +
+                                     std::to_string(p.model->maxBlock()));
+             py::array_t<float> result;
+             if (out) {
+               result = *out;
+               if (result.ndim() != 1 || result.shape(0) != n || !(result.flags() & py::array::c_style) ||
+                   !result.writeable())
+                 throw py::value_error("out must be a writeable contiguous float32 array of length n");
+             } else {
+               result = py::array_t<float>(n);
+             }
+             const float* a = f0.data();
+             const float* b = loudness.data();
+             float* o = result.mutable_data();
+             {
+               py::gil_scoped_release release;
+               p.model->process(a, b, o, static_cast<int>(n));
+             }
+             return result;
+           },
+           py::arg("f0"), py::arg("loudness"), py::arg("out") = py::none(),
+           "Per-sample f0 (Hz) and loudness (dB), float32[n] → audio float32[n] (n ≤ max_block).");
+
+  m.def("load_model", [m](const std::string& path) { return loadDDSP(m, path); }, py::arg("path"),
+        "Load a .rtsynth model and build the kind it names (only 'ddsp' for now).");
+}
+
 }  // namespace
 
 void register_model_bindings(py::module_& m) {
   registerDsp(m);
+  registerDDSP(m);
 }
