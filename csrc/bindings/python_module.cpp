@@ -2,6 +2,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/numpy.h>
 
+#include "bindings/layers_bindings.h"
 #include "bindings/model_bindings.h"
 #include "util/version.h"
 
@@ -11,5 +12,6 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "rt-synth C++ streaming core";
   m.def("version", &rt_synth::version, "Version of the C++ core");
   m.attr("FORMAT_VERSION") = rt_synth::kFormatVersion;
+  register_layer_bindings(m);
   register_model_bindings(m);
 }
