@@ -1,0 +1,81 @@
+"""``rt-synth data render|prepare``: make training data (docs/data.md).
+
+render   synthetic phrases (MIDI → FluidSynth) with exact ground-truth f0
+prepare  a folder of audio → fixed-length examples + f0/periodicity/loudness memmaps
+"""
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub) -> None:
+    p = sub.add_parser("data", help="make training data (render, prepare)",
+                       description="Make training data: render synthetic phrases, or prepare "
+                                   "a folder of audio into a dataset for `rt-synth train`.")
+    cmds = p.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+
+    r = cmds.add_parser(
+        "render", help="render synthetic MIDI phrases with FluidSynth (with ground-truth f0)",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description="Generate musical phrases for one General MIDI instrument, render them with "
+                    "FluidSynth, and write per phrase a WAV, the MIDI file and the ground-truth "
+                    "f0 per frame (.f0.npy), plus manifest.json.")
+    r.add_argument("--instrument", required=True,
+                   help="General MIDI name (violin, cello, flute, trumpet, 'french horn', ...) "
+                        "or program number 0-127")
+    r.add_argument("--seconds", type=float, required=True, help="total audio to render")
+    r.add_argument("--seed", type=int, default=0, help="same seed → same phrases")
+    r.add_argument("--out", required=True, help="output folder (created)")
+    r.add_argument("--soundfont", default=None,
+                   help="SF2 file (default: /usr/share/sounds/sf2/FluidR3_GM.sf2, or "
+                        "$RT_SYNTH_SOUNDFONT)")
+    r.add_argument("--sample-rate", type=int, default=48000)
+    r.add_argument("--hop", type=int, default=192, help="frame hop of the ground-truth f0")
+    r.add_argument("--jobs", type=int, default=None,
+                   help="parallel FluidSynth processes (default: number of cores)")
+    r.set_defaults(func=_render)
+
+    q = cmds.add_parser(
+        "prepare", help="prepare a folder of audio into a training dataset",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description="Read every WAV/FLAC/OGG under AUDIO_DIR (recursively), mix to mono, "
+                    "resample, trim silence, cut into fixed-length examples and store audio, "
+                    "f0, periodicity and loudness as memory-mapped arrays (train/ and valid/).")
+    q.add_argument("audio_dir", metavar="AUDIO_DIR", help="folder of audio files")
+    q.add_argument("--out", required=True, help="dataset folder (created or replaced)")
+    q.add_argument("--example-seconds", type=float, default=2.0,
+                   help="length of one example (rounded down to whole hops)")
+    q.add_argument("--valid-fraction", type=float, default=0.1)
+    q.add_argument("--sample-rate", type=int, default=48000)
+    q.add_argument("--hop", type=int, default=192)
+    q.add_argument("--silence-db", type=float, default=-60.0,
+                   help="a 10 ms block is silent below this RMS level, in dB relative to "
+                        "the file's peak")
+    q.add_argument("--max-silence", type=float, default=1.0,
+                   help="internal silences longer than this (seconds) are shortened to it")
+    q.set_defaults(func=_prepare)
+
+
+def _render(args) -> int:
+    from rt_synth.data.render import render_dataset
+
+    m = render_dataset(args.instrument, args.seconds, args.seed, args.out, args.soundfont,
+                       args.sample_rate, args.hop, args.jobs)
+    print(f"rendered {len(m['phrases'])} phrases, {m['total_seconds']:.1f} s of "
+          f"{m['instrument']} (program {m['program']}) to {args.out}")
+    return 0
+
+
+def _prepare(args) -> int:
+    from rt_synth.data.prepare import prepare_dataset
+
+    info = prepare_dataset(args.audio_dir, args.out, example_seconds=args.example_seconds,
+                           valid_fraction=args.valid_fraction, sample_rate=args.sample_rate,
+                           hop=args.hop, silence_db=args.silence_db,
+                           max_silence=args.max_silence)
+    c = info["counts"]
+    print(f"prepared {c['train']} train + {c['valid']} valid examples of "
+          f"{info['example_samples'] / info['sample_rate']:.2f} s from "
+          f"{len(info['sources'])} file(s) into {args.out}"
+          + (f" ({len(info['rejected'])} file(s) skipped)" if info["rejected"] else ""))
+    return 0
