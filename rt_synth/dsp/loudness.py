@@ -20,6 +20,11 @@ its RMS, 20*log10(a/sqrt(2)) dB (-3.01 dB for a full-scale sine); A-weighting is
 so a 1 kHz sine reads the same. The floor (-100 dB = mean square 1e-10) keeps digital silence
 finite; in the torch version the gradient is 0 below the floor.
 
+Resolution note: with N = 1024 (46.9 Hz bins) a low tone's window leakage spreads over bins
+where the A-curve is steep, so a 100 Hz sine reads about 0.75 dB above its A-weighted level
+(-18.35 instead of -19.1 dB re 1 kHz); n_fft = 8192 reads -19.1. Fine for conditioning, and the
+C++ core computes the same thing.
+
 ``a_weighted_loudness`` (numpy, float64 inside, returns the input's float dtype) and
 ``a_weighted_loudness_torch`` (differentiable, in the input's dtype) give the same numbers.
 """
