@@ -1,0 +1,1 @@
+"""Measuring what a listener would: resynthesis quality against independent trackers."""
