@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "format/layer_loader.h"
 #include "format/model_file.h"
 #include "test_common.h"
 
@@ -42,8 +43,8 @@ std::vector<uint8_t> build(uint32_t format_version = 1, float poison = 0.f) {
   w.str("x.f"); w.put<uint32_t>(6); w.put<float>(0.5f);
   w.str("x.arr"); w.put<uint32_t>(9); w.put<uint32_t>(8); w.put<uint64_t>(2); w.str("ab"); w.str("c");
   // tensor "w": row-major [2, 3] -> GGML dims (3, 2); "b": [2]
-  w.str("w"); w.put<uint32_t>(2); w.put<uint64_t>(3); w.put<uint64_t>(2); w.put<uint32_t>(0); w.put<uint64_t>(0);
-  w.str("b"); w.put<uint32_t>(1); w.put<uint64_t>(2); w.put<uint32_t>(0); w.put<uint64_t>(32);
+  w.str("lin.weight"); w.put<uint32_t>(2); w.put<uint64_t>(3); w.put<uint64_t>(2); w.put<uint32_t>(0); w.put<uint64_t>(0);
+  w.str("lin.bias"); w.put<uint32_t>(1); w.put<uint64_t>(2); w.put<uint32_t>(0); w.put<uint64_t>(32);
   w.pad(32);
   for (int i = 0; i < 6; ++i) w.put<float>(i == 4 && poison != 0.f ? poison : float(i));
   w.pad(32);
@@ -58,14 +59,26 @@ int main() {
   Error e = ModelFile::from_memory(good.data(), good.size(), f, "good");
   CHECK(e.ok(), "valid file refused: %s", e.message.c_str());
   TensorView tv;
-  CHECK(f.tensor("w", {2, 3}, tv).ok() && tv.data[5] == 5.f, "tensor w");
-  CHECK(f.tensor("w", {3, 2}, tv).code == ErrorCode::kBadShape, "shape check");
-  CHECK(f.tensor("b", {2}, tv).ok() && tv.data[1] == 8.f, "tensor b");
+  CHECK(f.tensor("lin.weight", {2, 3}, tv).ok() && tv.data[5] == 5.f, "tensor w");
+  CHECK(f.tensor("lin.weight", {3, 2}, tv).code == ErrorCode::kBadShape, "shape check");
+  CHECK(f.tensor("lin.bias", {2}, tv).ok() && tv.data[1] == 8.f, "tensor b");
   uint32_t hop = 0;
   CHECK(f.get_u32("rt_synth.hop", hop).ok() && hop == 192, "hop");
   CHECK(f.get_f32_or("x.f", 0.f) == 0.5f, "x.f");
   CHECK(f.get_u32("missing", hop).code == ErrorCode::kMissingKey, "missing");
   CHECK(f.get_u32("x.arr", hop).code == ErrorCode::kWrongType, "wrong type");
+
+  // Loader: shapes checked against the caller's sizes; weights reach the layer.
+  Linear lin;
+  CHECK(load_linear(f, "lin", 2, 3, lin).ok(), "load_linear");
+  const float x[3] = {1.f, 1.f, 1.f};
+  float y[2] = {0, 0};
+  lin.forward(x, y, 1);
+  CHECK(y[0] == 0 + 1 + 2 + 7.f && y[1] == 3 + 4 + 5 + 8.f, "Linear from file: %g %g", y[0], y[1]);
+  CHECK(load_linear(f, "lin", 3, 2, lin).code == ErrorCode::kBadShape, "loader shape check");
+  GRU gru;
+  Error ge = load_gru(f, "gru", 2, 4, gru);
+  CHECK(ge.code == ErrorCode::kMissingKey && ge.message.find("gru.weight_ih") != std::string::npos, "loader missing");
 
   auto code_of = [](const std::vector<uint8_t>& d) {
     ModelFile m;
