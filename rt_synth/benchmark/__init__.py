@@ -1,0 +1,1 @@
+"""Benchmarks of the core against the runtimes users would otherwise pick."""

@@ -1,0 +1,64 @@
+"""``rt-synth info MODEL [--json]``: what a native model file holds, validated by the core."""
+from __future__ import annotations
+
+import json
+import os
+
+PREFIX = "rt_synth."
+
+
+def register(sub) -> None:
+    p = sub.add_parser("info", help="describe a native model file (.rtsynth)")
+    p.add_argument("model", help="native model file")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=run)
+
+
+def describe(path: str) -> dict:
+    """Parse with the core (every check of docs/model-format.md), build the model it names
+    (shape checks), and return its description. Raises UserError naming the problem."""
+    from rt_synth.cli.errors import UserError
+    from rt_synth.core import load_core
+
+    core = load_core()
+    if not os.path.exists(path):
+        raise UserError(f"{path}: no such file")
+    try:
+        f = core.ModelFile(path)
+        kind = f.get(PREFIX + "kind")
+        if kind == "ddsp":
+            core.load_model(path)  # builds it: tensor shapes against hyperparameters
+    except core.ModelFileError as exc:
+        raise UserError(f"{path} is not a usable model file: {exc}") from exc
+    meta = {k[len(PREFIX):]: f.get(k) for k in f.keys() if k.startswith(PREFIX)}
+    return {
+        "file": os.path.abspath(path),
+        "size_bytes": os.path.getsize(path),
+        "kind": meta.get("kind"),
+        "name": meta.get("name"),
+        "format_version": meta.get("format_version"),
+        "sample_rate": meta.get("sample_rate"),
+        "hop": meta.get("hop"),
+        "latency_samples": meta.get("latency_samples"),
+        "latency_ms": 1000.0 * meta.get("latency_samples", 0) / max(meta.get("sample_rate") or 1, 1),
+        "parameters": meta.get("parameters"),
+        "tensors": len(f.tensor_names()),
+        "metadata": meta,
+    }
+
+
+def run(args) -> int:
+    d = describe(args.model)
+    if args.json:
+        print(json.dumps(d, indent=2, default=str))
+        return 0
+    print(f"{d['file']}")
+    print(f"  kind            {d['kind']}  ({d['name']})")
+    print(f"  format version  {d['format_version']}")
+    print(f"  sample rate     {d['sample_rate']} Hz, hop {d['hop']}")
+    print(f"  latency         {d['latency_samples']} samples ({d['latency_ms']:.2f} ms)")
+    print(f"  parameters      {d['parameters']:,} in {d['tensors']} tensors, {d['size_bytes']:,} bytes")
+    for k, v in sorted(d["metadata"].items()):
+        if k.startswith(("ddsp.", "rave.", "control.")) or k == "feature_delay_samples":
+            print(f"  {k:32s} {v}")
+    return 0
