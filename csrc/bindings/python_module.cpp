@@ -4,6 +4,7 @@
 
 #include "bindings/layers_bindings.h"
 #include "bindings/model_bindings.h"
+#include "bindings/transfer_bindings.h"
 #include "util/version.h"
 
 namespace py = pybind11;
@@ -14,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
   m.attr("FORMAT_VERSION") = rt_synth::kFormatVersion;
   register_layer_bindings(m);
   register_model_bindings(m);
+  register_transfer_bindings(m);
 }

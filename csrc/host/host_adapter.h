@@ -1,0 +1,55 @@
+// HostAdapter: runs a StreamEngine that works at its own rate (48 kHz for the shipped models)
+// for a host at another rate (44.1, 88.2, 96 kHz, ...) and any block size.
+//
+//   host in --Resampler(host->engine)--> engine.process --Resampler(engine->host)--> FIFO --> host out
+//
+// Both resamplers are causal and emit each output as soon as its last input arrives, so after
+// host sample j has been pushed, host output samples 0..j exist: the FIFO never underruns, no
+// pre-fill is needed, and the output is the same sample stream for every block size (tested
+// with 1, 7, 64, 512, 4096). The engine is called in chunks of at most its maxBlock().
+//
+// Latency (host samples): latencySeconds()*host_rate, rounded, where
+//   latencySeconds() = in.delaySeconds() + engine.latency()/engine_rate + out.delaySeconds().
+// At the engine's own rate the adapter is a pass-through (no resampling, no added delay).
+// Real time: everything allocated in prepare(); process() does not allocate.
+#pragma once
+#include <cstdint>
+
+#include "host/resampler.h"
+#include "host/stream_engine.h"
+#include "util/aligned_buffer.h"
+#include "util/error.h"
+
+namespace rt_synth {
+
+class HostAdapter {
+ public:
+  // engine must outlive the adapter and be prepared at engine_rate already. Allocates.
+  Error prepare(StreamEngine* engine, int engine_rate, int host_rate, int max_host_block) noexcept;
+  void reset() noexcept;  // resamplers and FIFO to silence (reset the engine yourself)
+  // in may be null (silence in). n in 1..maxBlock(); larger n are split. Real-time safe.
+  void process(const float* in, float* out, int n) noexcept;
+
+  int latency() const noexcept;           // host samples, rounded
+  double latencySeconds() const noexcept;
+  double resamplingDelaySeconds() const noexcept;  // in + out resamplers only
+  bool resampling() const noexcept { return resampling_; }
+  int hostRate() const noexcept { return host_rate_; }
+  int engineRate() const noexcept { return engine_rate_; }
+  int maxBlock() const noexcept { return max_block_; }
+  int64_t underruns() const noexcept { return underruns_; }  // 0 by construction (tested)
+
+ private:
+  void runEngine(const float* in, float* out, int n) noexcept;
+  void processChunk(const float* in, float* out, int n) noexcept;
+
+  StreamEngine* engine_ = nullptr;
+  int engine_rate_ = 48000, host_rate_ = 48000, max_block_ = 0;
+  bool resampling_ = false;
+  Resampler up_, down_;  // host->engine, engine->host
+  AlignedBuffer<float> zeros_, eng_in_, eng_out_, fifo_;
+  int fifo_size_ = 0, fifo_count_ = 0;
+  int64_t underruns_ = 0;
+};
+
+}  // namespace rt_synth
