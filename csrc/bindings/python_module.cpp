@@ -5,6 +5,7 @@
 #include "bindings/layers_bindings.h"
 #include "bindings/model_bindings.h"
 #include "bindings/transfer_bindings.h"
+#include "bindings/synth_bindings.h"
 #include "util/version.h"
 
 namespace py = pybind11;
@@ -16,4 +17,5 @@ PYBIND11_MODULE(_core, m) {
   register_layer_bindings(m);
   register_model_bindings(m);
   register_transfer_bindings(m);
+  register_synth_bindings(m);
 }

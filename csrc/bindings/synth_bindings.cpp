@@ -1,0 +1,177 @@
+#include "bindings/synth_bindings.h"
+
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "synth/synth_engine.h"
+
+namespace py = pybind11;
+using namespace rt_synth;
+using namespace rt_synth::synth;
+
+namespace {
+
+using F32 = py::array_t<float, py::array::c_style | py::array::forcecast>;
+
+Param paramFrom(const py::object& p) {
+  if (py::isinstance<py::str>(p)) {
+    const std::string name = p.cast<std::string>();
+    for (int i = 0; i < static_cast<int>(Param::kCount); ++i)
+      if (name == paramInfo(static_cast<Param>(i)).name) return static_cast<Param>(i);
+    throw py::key_error("unknown synth parameter '" + name + "' (see rt_synth._core.synth_params())");
+  }
+  const int id = p.cast<int>();
+  if (id < 0 || id >= static_cast<int>(Param::kCount)) throw py::key_error("parameter id out of range");
+  return static_cast<Param>(id);
+}
+
+std::vector<uint8_t> bytesFrom(const py::object& b) {
+  if (py::isinstance<py::bytes>(b)) {
+    const std::string s = b.cast<std::string>();
+    return std::vector<uint8_t>(s.begin(), s.end());
+  }
+  std::vector<uint8_t> out;
+  for (auto item : b) out.push_back(static_cast<uint8_t>(item.cast<int>() & 0xFF));
+  return out;
+}
+
+void check(const Error& e) {
+  if (e) throw std::runtime_error(e.message);
+}
+
+}  // namespace
+
+void register_synth_bindings(py::module_& m) {
+  m.def("synth_params",
+        []() {
+          py::dict d;
+          for (int i = 0; i < static_cast<int>(Param::kCount); ++i) {
+            const ParamInfo& p = paramInfo(static_cast<Param>(i));
+            d[p.name] = py::make_tuple(i, p.min, p.max, p.def);
+          }
+          return d;
+        },
+        "{name: (id, min, max, default)} of the synth engine's parameters.");
+
+  py::class_<SynthEngine>(m, "SynthEngine",
+                          "Polyphonic MIDI synth on a DDSP model file (docs/synth-engine.md).")
+      .def(py::init([](const std::string& path, int voices) {
+             std::unique_ptr<SynthEngine> e;
+             check(SynthEngine::load(path, voices, e));
+             return e;
+           }),
+           py::arg("path"), py::arg("voices") = 8)
+      .def("prepare",
+           [](SynthEngine& e, double sr, int max_block) { check(e.prepare(sr, max_block)); },
+           py::arg("sample_rate") = 48000.0, py::arg("max_block") = 4096)
+      .def("process",
+           [](SynthEngine& e, int n) {
+             if (n < 0) throw py::value_error("n must be >= 0");
+             F32 out(n);
+             float* o = out.mutable_data();
+             {
+               py::gil_scoped_release nogil;
+               if (n) e.process(nullptr, o, n);
+             }
+             return out;
+           },
+           py::arg("n"), "Renders the next n samples (float32).")
+      .def("process_into",
+           [](SynthEngine& e, py::array_t<float, py::array::c_style> out) {
+             if (out.ndim() != 1) throw py::value_error("out must be 1-D float32 contiguous");
+             float* o = out.mutable_data();
+             const int n = static_cast<int>(out.shape(0));
+             py::gil_scoped_release nogil;
+             if (n) e.process(nullptr, o, n);
+           },
+           py::arg("out"), "Renders len(out) samples into out (no allocation).")
+      .def("push_midi",
+           [](SynthEngine& e, const py::object& data, int offset) {
+             const auto b = bytesFrom(data);
+             return e.pushMidi(b.data(), static_cast<int>(b.size()), offset);
+           },
+           py::arg("data"), py::arg("offset") = 0,
+           "Queues raw MIDI bytes at a sample offset of the next block (thread-safe, lock-free).")
+      .def("set_param",
+           [](SynthEngine& e, const py::object& p, float v) { return e.setParam(paramFrom(p), v); },
+           py::arg("param"), py::arg("value"))
+      .def("param", [](const SynthEngine& e, const py::object& p) { return e.param(paramFrom(p)); },
+           py::arg("param"))
+      .def("map_cc",
+           [](SynthEngine& e, int cc, const py::object& p, float lo, float hi) {
+             const Param target = p.is_none() ? Param::kCount : paramFrom(p);
+             return e.mapCC(cc, target, lo, hi);
+           },
+           py::arg("cc"), py::arg("param"), py::arg("min") = 0.f, py::arg("max") = 1.f,
+           "Maps CC cc (0..127 → [min, max]) to a parameter; param=None unmaps.")
+      .def("reset", &SynthEngine::reset, "Silence now (call only while process() is not running).")
+      .def("request_reset", &SynthEngine::requestReset, "Queues a reset (thread-safe).")
+      .def("all_notes_off", &SynthEngine::requestAllNotesOff)
+      .def("velocity_to_loudness_db", &SynthEngine::velocityToLoudnessDb)
+      .def_property_readonly("latency", &SynthEngine::latency)
+      .def_property_readonly("sample_rate", &SynthEngine::sampleRate)
+      .def_property_readonly("hop", &SynthEngine::hop)
+      .def_property_readonly("max_voices", &SynthEngine::maxVoices)
+      .def("stats",
+           [](const SynthEngine& e) {
+             const EngineStats s = e.stats();
+             py::dict d;
+             d["active_voices"] = s.active_voices;
+             d["events_dropped"] = s.events_dropped;
+             d["midi_events"] = s.midi_events;
+             d["notes_stolen"] = s.notes_stolen;
+             d["last_peak"] = s.last_peak;
+             d["limiter_gain"] = s.limiter_gain;
+             return d;
+           })
+      .def("render",
+           [](SynthEngine& e, const std::vector<std::pair<int64_t, py::object>>& events, int64_t n_samples,
+              int block) {
+             // events: [(sample_time, midi_bytes)] sorted by time. Pushed block by block with
+             // their offsets, exactly like a host would.
+             if (block < 1) throw py::value_error("block must be >= 1");
+             if (n_samples < 0) throw py::value_error("n_samples must be >= 0");
+             std::vector<std::vector<uint8_t>> bytes;
+             bytes.reserve(events.size());
+             for (const auto& ev : events) bytes.push_back(bytesFrom(ev.second));
+             F32 out(n_samples);
+             float* o = out.mutable_data();
+             py::gil_scoped_release nogil;
+             size_t k = 0;
+             for (int64_t start = 0; start < n_samples; start += block) {
+               const int n = static_cast<int>(std::min<int64_t>(block, n_samples - start));
+               while (k < events.size() && events[k].first < start + n) {
+                 const int off = static_cast<int>(std::max<int64_t>(0, events[k].first - start));
+                 e.pushMidi(bytes[k].data(), static_cast<int>(bytes[k].size()), off);
+                 ++k;
+               }
+               e.process(nullptr, o + start, n);
+             }
+             return out;
+           },
+           py::arg("events"), py::arg("n_samples"), py::arg("block") = 256,
+           "Offline render of timed MIDI [(sample, bytes)] with the given block size.")
+      .def("time_blocks",
+           [](SynthEngine& e, int n_blocks, int block) {
+             // Wall time of each process() call in ns (steady_clock), GIL released.
+             if (block < 1 || n_blocks < 0) throw py::value_error("bad sizes");
+             std::vector<float> buf(block);
+             py::array_t<int64_t> t(n_blocks);
+             int64_t* tp = t.mutable_data();
+             py::gil_scoped_release nogil;
+             for (int i = 0; i < n_blocks; ++i) {
+               const auto a = std::chrono::steady_clock::now();
+               e.process(nullptr, buf.data(), block);
+               const auto b = std::chrono::steady_clock::now();
+               tp[i] = std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count();
+             }
+             return t;
+           },
+           py::arg("n_blocks"), py::arg("block"));
+}

@@ -1,0 +1,32 @@
+"""Writes a random-weight DDSP model file for the synth tests: `make_test_model.py OUT [size]`.
+size: "small" (64 harmonics, 65 noise bands, hidden 64, GRU 96: the default), "tiny" or
+"base". The head is scaled so the harmonic amplitudes span a useful range, and the
+normalisation is set like a trained model's (f0 mean MIDI 55 ± 10, loudness −35 ± 15 dB)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def make(path, size: str = "small", seed: int = 0) -> Path:
+    import torch
+    from rt_synth.export.native import write_ddsp
+    from rt_synth.models.ddsp.config import CONFIGS
+    from rt_synth.models.ddsp.model import DDSPModel
+
+    if size == "small":
+        cfg = CONFIGS["base"].with_overrides(hidden_size=64, gru_size=96, mlp_layers=2)
+    else:
+        cfg = CONFIGS[size]
+    torch.manual_seed(seed)
+    model = DDSPModel(cfg)
+    with torch.no_grad():
+        model.decoder.head.weight.mul_(4.0)
+        model.decoder.set_normalisation(55.0, 10.0, -35.0, 15.0)
+    path = Path(path)
+    return write_ddsp(model, path.with_suffix(""), path.stem)
+
+
+if __name__ == "__main__":
+    out = make(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "small")
+    print(out)
