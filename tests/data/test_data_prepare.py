@@ -63,6 +63,7 @@ def test_prepare_mixed_folder(tmp_path, capsys):
     assert stats["f0_midi_std"] > 0 and stats["loudness_std"] > 0
 
     rows = _rows(info)
+    voiced_frames = {}
     for split in ("train", "valid"):
         n = counts[split]
         sizes = {name: (ds / split / f"{name}.f32").stat().st_size
@@ -78,10 +79,16 @@ def test_prepare_mixed_folder(tmp_path, capsys):
         for r in range(n):
             want_hz = expected[rows[split, r]][0]
             voiced = per[r] > 0.8
-            assert voiced.mean() > 0.5, (split, r, rows[split, r])
+            # prepare keeps internal silences up to 1 s, so one 2 s example may be half
+            # silent; the voiced share is checked per source file below
+            voiced_frames.setdefault(rows[split, r], []).append(voiced)
+            assert voiced.mean() > 0.25, (split, r, rows[split, r])
             assert abs(np.median(cents(f0[r][voiced], want_hz))) < 10, rows[split, r]
             assert np.sqrt(np.mean(audio[r] ** 2)) > 0.05   # trimmed: examples are not silent
             assert np.all(np.isfinite(ld[r])) and np.median(ld[r]) > -40
+
+    for src, v in voiced_frames.items():
+        assert np.concatenate(v).mean() > 0.6, src
 
     # The 44.1 kHz file was resampled to 48 kHz: its tone is still 220 Hz in samples at 48 kHz.
     split, r = next(k for k, v in rows.items() if v == "stereo44k.wav")
