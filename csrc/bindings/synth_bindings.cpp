@@ -3,6 +3,10 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+
 #include <chrono>
 #include <memory>
 #include <stdexcept>
@@ -158,20 +162,40 @@ void register_synth_bindings(py::module_& m) {
            py::arg("events"), py::arg("n_samples"), py::arg("block") = 256,
            "Offline render of timed MIDI [(sample, bytes)] with the given block size.")
       .def("time_blocks",
-           [](SynthEngine& e, int n_blocks, int block) {
-             // Wall time of each process() call in ns (steady_clock), GIL released.
+           [](SynthEngine& e, int n_blocks, int block, bool realtime) {
+             // Per process() call: wall time (steady_clock) and the thread's CPU time, in ns.
+             // realtime: run the loop under SCHED_FIFO (as an audio thread would) when the
+             // process may; the previous policy is restored afterwards.
              if (block < 1 || n_blocks < 0) throw py::value_error("bad sizes");
              std::vector<float> buf(block);
-             py::array_t<int64_t> t(n_blocks);
-             int64_t* tp = t.mutable_data();
-             py::gil_scoped_release nogil;
-             for (int i = 0; i < n_blocks; ++i) {
-               const auto a = std::chrono::steady_clock::now();
-               e.process(nullptr, buf.data(), block);
-               const auto b = std::chrono::steady_clock::now();
-               tp[i] = std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count();
+             py::array_t<int64_t> wall(n_blocks), cpu(n_blocks);
+             int64_t* wp = wall.mutable_data();
+             int64_t* cp = cpu.mutable_data();
+             bool rt_ok = false;
+             {
+               py::gil_scoped_release nogil;
+               int old_policy = 0;
+               sched_param old_param{};
+               pthread_getschedparam(pthread_self(), &old_policy, &old_param);
+               if (realtime) {
+                 sched_param p{};
+                 p.sched_priority = 80;
+                 rt_ok = pthread_setschedparam(pthread_self(), SCHED_FIFO, &p) == 0;
+               }
+               timespec c0{}, c1{};
+               for (int i = 0; i < n_blocks; ++i) {
+                 clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+                 const auto a = std::chrono::steady_clock::now();
+                 e.process(nullptr, buf.data(), block);
+                 const auto b = std::chrono::steady_clock::now();
+                 clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+                 wp[i] = std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count();
+                 cp[i] = (c1.tv_sec - c0.tv_sec) * 1000000000LL + (c1.tv_nsec - c0.tv_nsec);
+               }
+               if (rt_ok) pthread_setschedparam(pthread_self(), old_policy, &old_param);
              }
-             return t;
+             return py::make_tuple(wall, cpu, rt_ok);
            },
-           py::arg("n_blocks"), py::arg("block"));
+           py::arg("n_blocks"), py::arg("block"), py::arg("realtime") = false,
+           "(wall_ns[n], thread_cpu_ns[n], realtime_granted) per process() call.");
 }

@@ -70,6 +70,7 @@ Error SynthEngine::prepare(double sample_rate, int max_block) noexcept {
   }
   limiter_.prepare(cfg_.sample_rate);
   gain_coef_ = static_cast<float>(1.0 - std::exp(-1.0 / (0.02 * cfg_.sample_rate)));  // 20 ms
+  max_block_ = max_block;
   prepared_ = true;
   for (int i = 0; i < pidx(Param::kCount); ++i) applyParam(static_cast<Param>(i), params_[i]);
   gain_ = gain_target_;

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "format/model_file.h"
+#include "host/stream_engine.h"
 #include "models/ddsp_config.h"
 #include "models/ddsp_network.h"
 #include "synth/event_queue.h"
@@ -62,7 +63,7 @@ struct EngineEvent {
   int32_t target = 0;  // CC map target param (−1 = unmap)
 };
 
-class SynthEngine {
+class SynthEngine : public StreamEngine {
  public:
   // max_voices in 1..32. Allocates (weights).
   static Error fromFile(const ModelFile& file, int max_voices, std::unique_ptr<SynthEngine>& out) noexcept;
@@ -71,12 +72,13 @@ class SynthEngine {
   // Only the model's own rate for now (a host-side resampler adapts others). Allocates.
   Error prepare(double sample_rate, int max_block) noexcept;
   // Audio thread. `in` is unused by the synth (may be null); out[n]; any n ≥ 1.
-  void process(const float* in, float* out, int n) noexcept;
+  void process(const float* in, float* out, int n) noexcept override;
   // Audio thread (or while process() is not running): silence; pending events cleared;
   // controllers (bend, sustain, mod wheel, expression) at rest; other parameters and the
   // CC map are kept.
   void reset() noexcept;
-  int latency() const noexcept { return 0; }  // control → audio; MIDI jitter: see above
+  int latency() const noexcept override { return 0; }  // control → audio; MIDI jitter: see above
+  int maxBlock() const noexcept override { return max_block_; }  // any n works; this is prepare's
 
   // Any thread, lock-free. sample_offset: position in the next process() block (clamped
   // to ≥ 0; beyond the block it carries over). Messages longer than 14 bytes are split.
@@ -123,6 +125,7 @@ class SynthEngine {
   DDSPConfig cfg_;
   DDSPNetwork net_;
   int max_voices_ = 8;
+  int max_block_ = 0;
   bool prepared_ = false;
   int hop_ = 192;
   int pos_ = 0;  // samples of the current frame already rendered (hop = at a boundary)

@@ -16,6 +16,8 @@ COMMAND_MODULES = [
     "rt_synth.cli.transfer_cmd",
     "rt_synth.cli.info_cmd",
     "rt_synth.cli.bench_cmd",
+    "rt_synth.cli.render_cmd",
+    "rt_synth.cli.live_cmd",
     "rt_synth.cli.demo_cmd",
 ]
 
