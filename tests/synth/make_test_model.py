@@ -4,11 +4,14 @@ size: "small" (64 harmonics, 65 noise bands, hidden 64, GRU 96: the default), "t
 normalisation is set like a trained model's (f0 mean MIDI 55 ± 10, loudness −35 ± 15 dB)."""
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
 
-def make(path, size: str = "small", seed: int = 0) -> Path:
+def make(path, size: str = "small", seed: int = 0, clean: bool = False) -> Path:
+    """clean: a tone whose fundamental dominates (harmonic k about 1/k³ of it) and almost no
+    noise, so pitch tests can read f0 off a spectrum."""
     import torch
     from rt_synth.export.native import write_ddsp
     from rt_synth.models.ddsp.config import CONFIGS
@@ -23,6 +26,12 @@ def make(path, size: str = "small", seed: int = 0) -> Path:
     with torch.no_grad():
         model.decoder.head.weight.mul_(4.0)
         model.decoder.set_normalisation(55.0, 10.0, -35.0, 15.0)
+        if clean:
+            K = cfg.n_harmonics
+            w, b = model.decoder.head.weight, model.decoder.head.bias
+            w[1:].mul_(0.02)
+            b[1:1 + K] = torch.tensor([-1.0 - 3.0 * math.log10(k + 1.0) for k in range(K)])
+            b[1 + K:] = -12.0
     path = Path(path)
     return write_ddsp(model, path.with_suffix(""), path.stem)
 
