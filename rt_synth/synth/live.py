@@ -65,6 +65,8 @@ def _pick_device(sd, spec, kind):
 def run_live(model, midi_port=None, input_device=None, output_device=None, block=128, voices=8,
              duration=None, report=None, record=None, quiet=False, client_name="rt-synth") -> dict:
     sd, rtmidi = _import_live()
+    import sys
+    sys.setswitchinterval(0.0005)  # the audio callback needs the GIL: never wait 5 ms for it
     eng = load_engine(model, voices=voices, max_block=max(block, 4096))
     sr = eng.sample_rate
     jack = _jack_hostapi(sd)
