@@ -1,0 +1,114 @@
+"""Hyperparameters of the RAVE-style model (docs/rave.md). Everything that shapes the
+network is written into the native model file, so the C++ core builds the same network."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Tuple
+
+
+@dataclass(frozen=True)
+class RaveConfig:
+    sample_rate: int = 48_000
+    # PQMF: M bands, prototype of N taps (Kaiser beta): delay N-1, stopband >= 70 dB
+    n_bands: int = 16
+    pqmf_taps: int = 208
+    pqmf_beta: float = 8.0
+    # encoder: conv_in then, per stage, a residual unit and a strided conv
+    encoder_channels: Tuple[int, ...] = (32, 64, 96, 128, 128)  # len = len(strides) + 1
+    encoder_strides: Tuple[int, ...] = (2, 2, 2, 2)
+    latent_size: int = 16
+    # decoder: conv_in then, per stage, an upsampling transposed conv and residual units
+    decoder_channels: Tuple[int, ...] = (192, 128, 96, 64, 32)  # len = len(strides) + 1
+    decoder_strides: Tuple[int, ...] = (2, 2, 2, 2)
+    dilations: Tuple[int, ...] = (1, 3, 9)
+    kernel: int = 3
+    noise: bool = True  # per-band noise branch
+    leaky_slope: float = 0.2
+    # training
+    batch_size: int = 6
+    learning_rate: float = 1e-3
+    train_samples: int = 8_192  # crop per example (rounded down to the ratio)
+    phase2_step: int = 2_000  # step at which the encoder freezes and the GAN phase starts
+    kl_weight: float = 0.05  # beta, reached linearly over kl_warmup steps
+    kl_warmup: int = 1_000
+    band_loss_weight: float = 1.0
+    adversarial_weight: float = 1.0
+    feature_matching_weight: float = 10.0
+    disc_channels: int = 8
+    disc_periods: Tuple[int, ...] = (2, 3, 5, 7)
+    disc_scales: int = 2
+    disc_learning_rate: float = 1e-4
+    checkpoint_every: int = 250
+    validate_every: int = 250
+
+    # ---- derived ----
+    @property
+    def encoder_ratio(self) -> int:
+        r = 1
+        for s in self.encoder_strides:
+            r *= s
+        return r
+
+    @property
+    def ratio(self) -> int:
+        """Audio samples per latent frame."""
+        return self.n_bands * self.encoder_ratio
+
+    @property
+    def band_delay_frames(self) -> int:
+        """Band frames the decoder output lags its input: a latent frame has seen band
+        frames up to its own first one, so the last of its R_e output frames can be right
+        on time only if all are R_e - 1 frames late."""
+        return self.encoder_ratio - 1
+
+    @property
+    def latency(self) -> int:
+        """Algorithmic latency in samples: PQMF analysis+synthesis (N-1) plus the block
+        buffering of one latent frame ((R_e - 1) band frames of M samples)."""
+        return self.pqmf_taps - 1 + self.band_delay_frames * self.n_bands
+
+    def validate(self) -> None:
+        if len(self.encoder_channels) != len(self.encoder_strides) + 1:
+            raise ValueError("encoder_channels needs one entry more than encoder_strides")
+        if len(self.decoder_channels) != len(self.decoder_strides) + 1:
+            raise ValueError("decoder_channels needs one entry more than decoder_strides")
+        dec = 1
+        for s in self.decoder_strides:
+            dec *= s
+        if dec != self.encoder_ratio:
+            raise ValueError(f"decoder upsamples x{dec}, encoder downsamples x{self.encoder_ratio}")
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RaveConfig":
+        known = {f.name: f for f in fields(cls)}
+        kw = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items() if k in known}
+        return cls(**kw)
+
+    def with_overrides(self, **kw) -> "RaveConfig":
+        return replace(self, **{k: v for k, v in kw.items() if v is not None})
+
+
+CONFIGS = {
+    # trains in seconds: tests and smoke runs. M=8, R=32, latency 103 + 3*8 = 127 samples
+    "tiny": RaveConfig(
+        n_bands=8, pqmf_taps=104, encoder_channels=(8, 12, 16), encoder_strides=(2, 2),
+        latent_size=4, decoder_channels=(16, 12, 8), decoder_strides=(2, 2), dilations=(1, 3),
+        batch_size=2, train_samples=4096, phase2_step=4, kl_warmup=4, disc_channels=4,
+        disc_periods=(2, 3), disc_scales=2, checkpoint_every=4, validate_every=4,
+    ),
+    # M=16, R=256 (187.5 latent frames/s), latency 207 + 15*16 = 447 samples (9.3 ms);
+    # sized to train on a CPU in about an hour (0.85M parameters, small discriminators)
+    "base": RaveConfig(),
+}
+
+
+def get_config(name: str) -> RaveConfig:
+    from rt_synth.cli.errors import UserError
+
+    if name not in CONFIGS:
+        raise UserError(f"unknown RAVE config {name!r}; choose one of {', '.join(CONFIGS)}")
+    return CONFIGS[name]

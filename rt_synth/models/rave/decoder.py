@@ -1,0 +1,102 @@
+"""Causal decoder: latent [B, D, T/R] -> PQMF bands [B, M, T/M].
+
+    conv_in (k) -> for each stage i: lrelu, CachedConvTranspose1d(k=2s, stride s),
+    ResidualUnit(d) for d in dilations -> lrelu -> conv_out (k) to 2M (+M with noise):
+    bands = wave * sigmoid(amp) [+ sigmoid(noise_amp) * noise]
+
+noise: uniform white noise in [-1, 1), [B, M, frames] (the caller supplies it so that the
+streaming, TorchScript, ONNX and C++ paths can play the same sequence; docs/rave.md)."""
+from __future__ import annotations
+
+from typing import List, Optional, Tuple
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from rt_synth.models.rave.config import RaveConfig
+from rt_synth.models.rave.residual import ResidualUnit
+from rt_synth.models.rave.streaming_layers import CachedConv1d, CachedConvTranspose1d
+
+
+class DecoderStage(nn.Module):
+    def __init__(self, c_in: int, c_out: int, stride: int, kernel: int, dilations, slope: float):
+        super().__init__()
+        self.up = CachedConvTranspose1d(c_in, c_out, 2 * stride, stride)
+        self.residuals = nn.ModuleList([ResidualUnit(c_out, kernel, d, slope) for d in dilations])
+        self.slope = slope
+        self.n_states = 1 + len(dilations)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.up(F.leaky_relu(x, self.slope))
+        for r in self.residuals:
+            h = r(h)
+        return h
+
+    def initial_state(self, batch: int) -> List[torch.Tensor]:
+        out = [self.up.initial_state(batch)]
+        for r in self.residuals:
+            out += r.initial_state(batch)
+        return out
+
+    def step(self, x: torch.Tensor, states: List[torch.Tensor]
+             ) -> Tuple[torch.Tensor, List[torch.Tensor]]:
+        h, s = self.up.step(F.leaky_relu(x, self.slope), states[0])
+        new = [s]
+        i = 1
+        for r in self.residuals:
+            h, ss = r.step(h, states[i:i + 1])
+            new += ss
+            i += 1
+        return h, new
+
+
+class Decoder(nn.Module):
+    def __init__(self, c: RaveConfig):
+        super().__init__()
+        ch = c.decoder_channels
+        self.n_bands = c.n_bands
+        self.use_noise = c.noise
+        self.slope = c.leaky_slope
+        self.conv_in = CachedConv1d(c.latent_size, ch[0], c.kernel)
+        self.stages = nn.ModuleList(
+            [DecoderStage(ch[i], ch[i + 1], s, c.kernel, c.dilations, c.leaky_slope)
+             for i, s in enumerate(c.decoder_strides)])
+        self.conv_out = CachedConv1d(ch[-1], (3 if c.noise else 2) * c.n_bands, c.kernel)
+        if c.noise:
+            with torch.no_grad():  # start the noise quiet: sigmoid(-4) = 0.018
+                self.conv_out.conv.bias[2 * c.n_bands:].fill_(-4.0)
+
+    def head(self, h: torch.Tensor, noise: Optional[torch.Tensor]) -> torch.Tensor:
+        m = self.n_bands
+        bands = h[:, :m] * torch.sigmoid(h[:, m:2 * m])
+        if self.use_noise:
+            if noise is None:
+                noise = torch.rand_like(bands) * 2 - 1
+            bands = bands + torch.sigmoid(h[:, 2 * m:]) * noise
+        return bands
+
+    def forward(self, z: torch.Tensor, noise: Optional[torch.Tensor] = None) -> torch.Tensor:
+        h = self.conv_in(z)
+        for stage in self.stages:
+            h = stage(h)
+        return self.head(self.conv_out(F.leaky_relu(h, self.slope)), noise)
+
+    def initial_state(self, batch: int) -> List[torch.Tensor]:
+        out = [self.conv_in.initial_state(batch)]
+        for stage in self.stages:
+            out += stage.initial_state(batch)
+        return out + [self.conv_out.initial_state(batch)]
+
+    def step(self, z: torch.Tensor, noise: Optional[torch.Tensor], states: List[torch.Tensor]
+             ) -> Tuple[torch.Tensor, List[torch.Tensor]]:
+        h, s = self.conv_in.step(z, states[0])
+        new = [s]
+        i = 1
+        for stage in self.stages:
+            n = stage.n_states
+            h, ss = stage.step(h, states[i:i + n])
+            new += ss
+            i += n
+        h, s = self.conv_out.step(F.leaky_relu(h, self.slope), states[i])
+        return self.head(h, noise), new + [s]

@@ -1,0 +1,91 @@
+"""The RAVE-style model: PQMF -> causal encoder -> latent -> causal decoder -> PQMF^-1.
+
+Offline (whole signal) form for training; streaming.py runs the same weights block by block.
+Audio is [B, 1, T]; T a multiple of the ratio R for training (any T works offline).
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+from torch import nn
+
+from rt_synth.models.rave.config import RaveConfig
+from rt_synth.models.rave.decoder import Decoder
+from rt_synth.models.rave.encoder import Encoder
+from rt_synth.models.rave.pqmf import PQMF
+
+
+class RaveModel(nn.Module):
+    def __init__(self, config: RaveConfig):
+        super().__init__()
+        config.validate()
+        self.config = config
+        self.pqmf = PQMF(config.n_bands, config.pqmf_taps, config.pqmf_beta)
+        self.encoder = Encoder(config)
+        self.decoder = Decoder(config)
+        d = config.latent_size
+        self.register_buffer("latent_mean", torch.zeros(d))
+        self.register_buffer("latent_pca", torch.eye(d))
+        self.register_buffer("latent_std", torch.ones(d))
+        self.register_buffer("latent_stats_ready", torch.zeros(()))
+
+    @property
+    def n_parameters(self) -> int:
+        """Trained parameters (encoder + decoder; the PQMF filters are fixed)."""
+        return sum(p.numel() for m in (self.encoder, self.decoder) for p in m.parameters())
+
+    # ---- training path ----
+    def posterior(self, audio: torch.Tensor):
+        return self.encoder(self.pqmf(audio))
+
+    @staticmethod
+    def sample(mean: torch.Tensor, scale: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Reparameterised sample and the KL to N(0, I) (summed over D, mean over frames)."""
+        z = mean + scale * torch.randn_like(mean)
+        kl = 0.5 * (mean.pow(2) + scale.pow(2) - 2 * torch.log(scale) - 1).sum(1).mean()
+        return z, kl
+
+    def forward(self, audio: torch.Tensor, noise: Optional[torch.Tensor] = None,
+                deterministic: bool = False) -> dict:
+        bands_in = self.pqmf(audio)
+        mean, scale = self.encoder(bands_in)
+        if deterministic:
+            z, kl = mean, mean.new_zeros(())
+        else:
+            z, kl = self.sample(mean, scale)
+        bands = self.decoder(z, noise)
+        return {"bands_in": bands_in, "bands": bands, "audio": self.pqmf.inverse(bands),
+                "kl": kl, "mean": mean}
+
+    # ---- exported maths (nn~ encode / decode / forward) ----
+    def encode(self, audio: torch.Tensor) -> torch.Tensor:
+        """audio [B, 1, T] -> latent controls u [B, D, T/R] (posterior mean, PCA-rotated)."""
+        mean, _ = self.posterior(audio)
+        return torch.einsum("ij,bjt->bit", self.latent_pca, mean - self.latent_mean[:, None])
+
+    def decode(self, u: torch.Tensor, noise: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """latent controls u [B, D, F] -> audio [B, 1, F*R]."""
+        z = torch.einsum("ji,bjt->bit", self.latent_pca, u) + self.latent_mean[:, None]
+        return self.pqmf.inverse(self.decoder(z, noise))
+
+    def reconstruct(self, audio: torch.Tensor, noise: Optional[torch.Tensor] = None):
+        return self.decode(self.encode(audio), noise)
+
+    def set_latent_statistics(self, mean, pca, std) -> None:
+        self.latent_mean.copy_(mean)
+        self.latent_pca.copy_(pca)
+        self.latent_std.copy_(std)
+        self.latent_stats_ready.fill_(1.0)
+
+    # ---- checkpoint payload ----
+    def payload(self) -> dict:
+        return {"kind": "rave", "config": self.config.to_dict(),
+                "latency_samples": self.config.latency, "ratio": self.config.ratio,
+                "state_dict": {k: v.detach().cpu() for k, v in self.state_dict().items()}}
+
+    @classmethod
+    def from_payload(cls, payload: dict) -> "RaveModel":
+        model = cls(RaveConfig.from_dict(payload["config"]))
+        model.load_state_dict(payload["state_dict"])
+        return model

@@ -1,0 +1,109 @@
+"""Whole encoder / decoder / timbre transfer, streamed block by block == offline, the
+latency arithmetic, causality and the parameter budget."""
+import numpy as np
+import pytest
+import torch
+
+from rt_synth.models.rave.config import CONFIGS, RaveConfig
+from rt_synth.models.rave.model import RaveModel
+from rt_synth.models.rave.streaming import RaveStreaming, band_noise
+
+
+def stream(model, audio, noise_flat, sizes):
+    s = RaveStreaming(model)
+    es = [t.double() for t in s.initial_encoder_state(audio.shape[0])]
+    ds = [t.double() for t in s.initial_decoder_state(audio.shape[0])]
+    us, ys, pos, noise_pos = [], [], 0, 0
+    m, re = model.config.n_bands, model.config.encoder_ratio
+    with torch.no_grad():
+        for n in sizes:
+            u, es = s.encode_step(audio[..., pos:pos + n], es)
+            pos += n
+            k = u.shape[-1] * re * m  # noise values for this many band frames
+            noise = band_noise(noise_flat[:, noise_pos:noise_pos + k], m)
+            noise_pos += k
+            y, ds = s.decode_step(u, noise, ds)
+            us.append(u)
+            ys.append(y)
+    return torch.cat(us, -1), torch.cat(ys, -1)
+
+
+@pytest.mark.parametrize("fixed", [False, True])
+def test_streaming_equals_offline(tiny_rave, fixed):
+    c = tiny_rave.config
+    t = 64 * c.ratio
+    torch.manual_seed(1)
+    audio = torch.randn(2, 1, t, dtype=torch.float64) * 0.3
+    noise_flat = torch.rand(2, t, dtype=torch.float64) * 2 - 1
+    rng = np.random.default_rng(0)
+    if fixed:
+        sizes = [c.ratio] * 64
+    else:
+        sizes, left = [], t
+        while left:
+            n = int(min(left, rng.choice([0, 1, 3, 17, 31, 64, 200])))
+            sizes.append(n)
+            left -= n
+    u, y = stream(tiny_rave, audio, noise_flat, sizes)
+    with torch.no_grad():
+        u_ref = tiny_rave.encode(audio)
+        y_ref = tiny_rave.decode(u_ref, band_noise(noise_flat, c.n_bands))
+    assert u.shape == u_ref.shape and y.shape == y_ref.shape == audio.shape
+    assert torch.abs(u_ref).max() > 1e-2 and torch.abs(y_ref).max() > 1e-2
+    assert torch.abs(u - u_ref).max() <= 1e-4
+    assert torch.abs(y - y_ref).max() <= 1e-4
+
+
+def test_offline_forward_matches_encode_decode(tiny_rave):
+    c = tiny_rave.config
+    audio = torch.randn(1, 1, 8 * c.ratio, dtype=torch.float64)
+    noise = torch.rand(1, c.n_bands, 8 * c.encoder_ratio, dtype=torch.float64) * 2 - 1
+    with torch.no_grad():
+        a = tiny_rave(audio, noise, deterministic=True)["audio"]
+        b = tiny_rave.reconstruct(audio, noise)
+    # the PCA rotation and its inverse cancel (up to the float32 rounding of the stored P)
+    assert torch.abs(a - b).max() <= 1e-5 * torch.abs(a).max()
+
+
+def test_output_never_looks_ahead(tiny_rave):
+    """An impulse at input sample i changes no output before ceil(i/R)*R: the model has no
+    look-ahead; its latency is the learned delay config.latency (docs/rave.md)."""
+    c = tiny_rave.config
+    t = 16 * c.ratio
+    noise = torch.zeros(1, c.n_bands, t // c.n_bands, dtype=torch.float64)
+    base = torch.zeros(1, 1, t, dtype=torch.float64)
+    with torch.no_grad():
+        y0 = tiny_rave.reconstruct(base, noise)
+        for i in (5 * c.ratio, 5 * c.ratio + 1, 6 * c.ratio - 1):
+            x = base.clone()
+            x[..., i] = 1.0
+            diff = (tiny_rave.reconstruct(x, noise) - y0).abs()[0, 0]
+            first = -(-i // c.ratio) * c.ratio
+            assert diff[:first].max() == 0
+            assert diff[first:].max() > 0
+
+
+def test_latency_arithmetic():
+    for name, cfg in CONFIGS.items():
+        assert cfg.latency == cfg.pqmf_taps - 1 + (cfg.encoder_ratio - 1) * cfg.n_bands
+    base = CONFIGS["base"]
+    assert base.ratio == 256 and base.n_bands == 16
+    assert base.latency == 447 <= 512
+    assert base.sample_rate == 48_000
+
+
+def test_base_parameter_budget():
+    assert RaveModel(CONFIGS["base"]).n_parameters <= 5_000_000
+
+
+def test_config_round_trip_and_checks():
+    c = CONFIGS["tiny"]
+    assert RaveConfig.from_dict(c.to_dict()) == c
+    with pytest.raises(ValueError):
+        RaveModel(c.with_overrides(decoder_strides=(2, 4)))
+
+
+def test_payload_round_trip(tiny_rave):
+    m2 = RaveModel.from_payload(tiny_rave.float().payload())
+    for k, v in tiny_rave.state_dict().items():
+        assert torch.equal(v, m2.state_dict()[k])
