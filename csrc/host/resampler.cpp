@@ -1,5 +1,6 @@
 #include "host/resampler.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <string>
@@ -7,6 +8,8 @@
 
 namespace rt_synth {
 namespace {
+
+constexpr float kClip = 1e4f;  // a bad sample never blows up the history (rule 5)
 
 double besselI0(double x) {
   double sum = 1.0, term = 1.0;
@@ -90,6 +93,7 @@ int Resampler::process(const float* in, int n, float* out) noexcept {
   for (int i = 0; i < n; ++i) {
     float v = in[i];
     if (!std::isfinite(v)) v = 0.f;
+    v = std::min(kClip, std::max(-kClip, v));
     h[pos_] = v;
     h[pos_ + T] = v;
     const float* x = h + pos_ + 1;  // T latest inputs, oldest first

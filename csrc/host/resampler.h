@@ -22,7 +22,7 @@ class Resampler {
   Error prepare(int rate_in, int rate_out, double stopband_db = 90.0) noexcept;
   void reset() noexcept;
   // Consumes all n inputs; writes the outputs they complete (at most maxOutput(n)) to out and
-  // returns how many. Real-time safe. NaN/Inf inputs are treated as 0.
+  // returns how many. Real-time safe. NaN/Inf inputs are treated as 0, others clipped to +-1e4.
   int process(const float* in, int n, float* out) noexcept;
   // Upper bound of the outputs n inputs can complete.
   int maxOutput(int n) const noexcept {

@@ -11,6 +11,7 @@ namespace rt_synth {
 
 namespace {
 constexpr float kParamStep = 1.f / 480.f;  // dry/wet gains move at most 1.0 per 10 ms
+constexpr float kGateAttack = 1.f / 64.f;  // gate opens in 64 samples (1.3 ms), closes in one hop
 inline float approach(float v, float target, float step) {
   const float d = target - v;
   return d > step ? v + step : (d < -step ? v - step : target);
@@ -176,7 +177,7 @@ void TimbreTransfer::processChunk(const float* in, float* out, int n) noexcept {
   model_->process(f0, ld, y, n);
   // 3. Gate, mix.
   for (int i = 0; i < n; ++i) {
-    gate_gain_ = approach(gate_gain_, gt[i], 1.f / hop_);
+    gate_gain_ = approach(gate_gain_, gt[i], gt[i] > gate_gain_ ? kGateAttack : 1.f / hop_);
     dry_gain_ = approach(dry_gain_, dry_target, kParamStep);
     wet_gain_ = approach(wet_gain_, wet_target, kParamStep);
     float v = dry_gain_ * dly[i] + wet_gain_ * gate_gain_ * y[i];
