@@ -25,6 +25,11 @@ def register(sub) -> None:
     d = models.add_parser("ddsp", help="DDSP harmonic-plus-noise model")
     _common(d, "base")
     d.set_defaults(func=_train_ddsp)
+    r = models.add_parser("rave", help="RAVE-style variational autoencoder (timbre transfer)")
+    _common(r, "base")
+    r.add_argument("--phase2-step", type=int, default=None,
+                   help="step at which phase 2 (frozen encoder, discriminators) starts")
+    r.set_defaults(func=_train_rave)
 
 
 def _train_ddsp(args) -> int:
@@ -32,5 +37,14 @@ def _train_ddsp(args) -> int:
 
     run = train_ddsp(args.data, args.out, args.config, args.steps, args.batch_size, args.lr,
                      args.workers, args.seed)
+    print(f"run folder: {run}")
+    return 0
+
+
+def _train_rave(args) -> int:
+    from rt_synth.train.rave_trainer import train_rave
+
+    run = train_rave(args.data, args.out, args.config, args.steps, args.batch_size, args.lr,
+                     args.workers, args.seed, args.phase2_step)
     print(f"run folder: {run}")
     return 0

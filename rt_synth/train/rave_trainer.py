@@ -1,0 +1,309 @@
+"""Training of the RAVE-style model (docs/rave.md).
+
+Phase 1 (steps < phase2_step): VAE. Loss = multi-scale spectral distance on the full band
++ on the PQMF bands + beta * KL, beta ramped linearly from 0 over kl_warmup steps.
+At the switch: the latent statistics (mean, principal directions) are computed on the
+training set and the encoder is frozen.
+Phase 2: the decoder trains against multi-scale and multi-period discriminators (hinge
+loss) with feature matching, keeping the spectral distance.
+
+Targets are delayed by the model's algorithmic latency (config.latency): output sample n
+is built from latent frames that have seen input up to floor(n/R)*R only, so the decoder
+can be on time only for audio R - M samples old, plus the PQMF's N-1 (docs/rave.md).
+
+Progress bar, checkpoints, resume, TensorBoard, spectrogram PNGs: TrainingRun (loop.py).
+Several processes (torchrun): gradients are averaged by hand after each backward (an
+all-reduce per parameter), which stays correct when the encoder stops receiving gradients
+at the phase switch (a DDP wrapper would need find_unused_parameters and a rebuild).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as tdist
+from torch.nn import functional as F
+from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
+
+from rt_synth.cli.errors import UserError
+from rt_synth.dsp.spectral_loss import MultiScaleSpectralLoss
+from rt_synth.models.rave.config import RaveConfig, get_config
+from rt_synth.models.rave.discriminators import (Discriminators, discriminator_hinge,
+                                                 feature_matching, generator_adversarial)
+from rt_synth.models.rave.latent_stats import min_frames, principal_directions
+from rt_synth.models.rave.model import RaveModel
+from rt_synth.train.checkpoint import write_run_info
+from rt_synth.train.distributed import DistInfo, init_distributed, shutdown
+from rt_synth.train.loop import TrainingRun
+
+FULL_BAND_FFTS = (2048, 1024, 512, 256, 128)
+BAND_FFTS = (256, 128, 64, 32)
+
+
+def delay_frames(x: torch.Tensor, d: int) -> torch.Tensor:
+    return F.pad(x, (d, 0))[..., : x.shape[-1]] if d else x
+
+
+class RaveLosses(torch.nn.Module):
+    """Multi-scale spectral distance on the full band and (optionally) on the bands, against
+    targets delayed by the model's latency."""
+
+    def __init__(self, config: RaveConfig):
+        super().__init__()
+        self.config = config
+        self.full = MultiScaleSpectralLoss(FULL_BAND_FFTS)
+        self.bands = MultiScaleSpectralLoss(BAND_FFTS)
+
+    def targets(self, audio: torch.Tensor, bands_in: torch.Tensor):
+        return (delay_frames(audio, self.config.latency),
+                delay_frames(bands_in, self.config.band_delay_frames))
+
+    def forward(self, out: dict, audio: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        target, target_bands = self.targets(audio, out["bands_in"])
+        full = self.full(out["audio"][:, 0], target[:, 0])
+        bands = self.bands(out["bands"].reshape(-1, out["bands"].shape[-1]),
+                           target_bands.reshape(-1, target_bands.shape[-1]))
+        return full, bands
+
+
+def average_gradients(params, dist: DistInfo) -> None:
+    if not dist.enabled:
+        return
+    for p in params:
+        if p.grad is not None:
+            tdist.all_reduce(p.grad)
+            p.grad.div_(dist.world_size)
+
+
+@torch.no_grad()
+def compute_latent_statistics(model: RaveModel, dataset, device, max_examples: int = 256):
+    """Posterior means over (up to max_examples of) the training set → model buffers."""
+    model.eval()
+    n = min(len(dataset), max_examples)
+    zs = []
+    for i in range(n):
+        audio = dataset[i]["audio"][None, None].to(device)
+        mean, _ = model.posterior(audio)
+        zs.append(mean[0].T.cpu())
+    model.train()
+    z = torch.cat(zs) if zs else torch.zeros(0, model.config.latent_size)
+    mean, pca, std = principal_directions(z)
+    model.set_latent_statistics(mean.to(device), pca.to(device), std.to(device))
+    return z.shape[0]
+
+
+def check_dataset(train_len: int, example_samples: int, config: RaveConfig, data: str,
+                  world_size: int = 1) -> int:
+    """Training window in samples; UserError with the fix when the dataset is too small."""
+    r = config.ratio
+    window = min(config.train_samples, example_samples) // r * r
+    if window < 2 * r:
+        raise UserError(f"dataset {data}: examples of {example_samples} samples are too short "
+                        f"for the model (ratio {r}: at least {2 * r} samples); prepare it "
+                        f"again with a longer --example-seconds")
+    need = config.batch_size * world_size
+    if train_len < need:
+        raise UserError(f"dataset {data} has {train_len} training example(s), fewer than one "
+                        f"batch ({config.batch_size} x {world_size} process(es) = {need}): add "
+                        f"audio and prepare it again, or pass --batch-size {max(1, train_len // world_size)}")
+    frames = train_len * (example_samples // r)
+    if frames < min_frames(config.latent_size):
+        raise UserError(f"dataset {data} gives only {frames} latent frames, too few for the "
+                        f"latent statistics of {config.latent_size} dimensions (need "
+                        f"{min_frames(config.latent_size)}): add audio and prepare it again")
+    return window
+
+
+def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_000,
+               batch_size: int | None = None, learning_rate: float | None = None,
+               workers: int = 0, seed: int = 0, phase2_step: int | None = None) -> Path:
+    from rt_synth.data.dataset import AudioFeatureDataset, load_dataset_info
+
+    dist = init_distributed()
+    run_dir = Path(out)
+    info = load_dataset_info(data)
+    config = get_config(config_name).with_overrides(
+        batch_size=batch_size, learning_rate=learning_rate, phase2_step=phase2_step)
+    run_json = run_dir / "run.json"
+    if run_json.exists():  # resuming: the run's own config wins (a new switch step may be given)
+        saved = json.loads(run_json.read_text())
+        if saved.get("kind") != "rave":
+            raise UserError(f"{run_dir} holds a {saved.get('kind')} run, not rave")
+        config = RaveConfig.from_dict(saved["config"]).with_overrides(phase2_step=phase2_step)
+    if int(info["sample_rate"]) != config.sample_rate:
+        raise UserError(f"dataset {data} is at {info['sample_rate']} Hz, the model needs "
+                        f"{config.sample_rate} Hz: prepare it with --sample-rate {config.sample_rate}")
+
+    train_set = AudioFeatureDataset(data, "train")
+    valid_set = AudioFeatureDataset(data, "valid")
+    window = check_dataset(len(train_set), train_set.example_samples, config, data,
+                           dist.world_size)
+
+    torch.manual_seed(seed + dist.rank)
+    np.random.seed(seed + dist.rank)
+    model = RaveModel(config).to(dist.device)
+    disc = Discriminators(config.disc_channels, config.disc_periods, config.disc_scales
+                          ).to(dist.device)
+    gen_params = list(model.encoder.parameters()) + list(model.decoder.parameters())
+    opt_g = torch.optim.Adam(gen_params, lr=config.learning_rate, betas=(0.5, 0.9))
+    opt_d = torch.optim.Adam(disc.parameters(), lr=config.disc_learning_rate, betas=(0.5, 0.9))
+    losses = RaveLosses(config).to(dist.device)
+
+    run = TrainingRun(run_dir, dist, steps, config.sample_rate)
+    modules = {"model": model, "disc": disc, "opt_g": opt_g, "opt_d": opt_d}
+    resumed = run.resume(modules)
+    if dist.is_main:
+        if resumed:
+            print(f"resuming {run_dir} at step {run.state.step}")
+        write_run_info(run_dir, {"kind": "rave", "config": config.to_dict(),
+                                 "config_name": config_name,
+                                 "dataset": str(Path(data).resolve()),
+                                 "world_size": dist.world_size, "ratio": config.ratio,
+                                 "latency_samples": config.latency,
+                                 "parameters": model.n_parameters})
+    if run.state.step >= steps:
+        if dist.is_main:
+            print(f"{run_dir} is already at step {run.state.step} ≥ {steps}: nothing to do")
+        _finish(model, train_set, run, dist, modules)
+        return run_dir
+
+    if dist.enabled:
+        sampler = DistributedSampler(train_set, shuffle=True, seed=seed, drop_last=True)
+    else:
+        sampler = RandomSampler(train_set, replacement=True, num_samples=10**9)
+    loader = DataLoader(train_set, batch_size=config.batch_size, sampler=sampler,
+                        num_workers=workers, drop_last=True, persistent_workers=workers > 0)
+
+    run.start_bar("train rave")
+    epoch, done = 0, False
+    while not done:
+        if dist.enabled:
+            sampler.set_epoch(epoch)
+        for batch in loader:
+            audio = random_window(batch["audio"], window).to(dist.device)
+            step = run.state.step
+            if step >= config.phase2_step and not bool(model.latent_stats_ready):
+                n = compute_latent_statistics(model, train_set, dist.device)
+                if run.bar is not None:
+                    run.bar.write(f"step {step}: phase 2 (encoder frozen, discriminators on); "
+                                  f"latent statistics from {n} frames, std "
+                                  f"{model.latent_std[:4].tolist()}…")
+            if step < config.phase2_step:
+                logs = vae_step(model, losses, opt_g, audio, step, config, dist)
+            else:
+                logs = gan_step(model, disc, losses, opt_g, opt_d, audio, config, dist)
+            run.state.step += 1
+            run.log_train(logs, opt_g.param_groups[0]["lr"])
+            step = run.state.step
+            if step % config.validate_every == 0 or step == steps:
+                validate(model, valid_set, losses, run, dist.device)
+            if step % config.checkpoint_every == 0 or step == steps:
+                if step == steps and not bool(model.latent_stats_ready):
+                    compute_latent_statistics(model, train_set, dist.device)
+                run.save(modules, model.payload())
+            if step >= steps:
+                done = True
+                break
+        epoch += 1
+    _finish(model, train_set, run, dist, modules)
+    return run_dir
+
+
+def _finish(model, train_set, run, dist, modules) -> None:
+    if not bool(model.latent_stats_ready):  # run ended inside phase 1: still export-ready
+        compute_latent_statistics(model, train_set, dist.device)
+        run.save(modules, model.payload())
+    run.close()
+    shutdown(dist)
+
+
+def random_window(audio: torch.Tensor, window: int) -> torch.Tensor:
+    t = audio.shape[-1]
+    starts = torch.randint(0, t - window + 1, (audio.shape[0],)).tolist()
+    return torch.stack([audio[i, s:s + window] for i, s in enumerate(starts)])[:, None]
+
+
+def vae_step(model, losses, opt_g, audio, step, config, dist) -> dict:
+    out = model(audio)
+    full, bands = losses(out, audio)
+    beta = config.kl_weight * min(1.0, step / max(config.kl_warmup, 1))
+    loss = full + config.band_loss_weight * bands + beta * out["kl"]
+    opt_g.zero_grad(set_to_none=True)
+    loss.backward()
+    average_gradients([p for g in opt_g.param_groups for p in g["params"]], dist)
+    torch.nn.utils.clip_grad_norm_([p for g in opt_g.param_groups for p in g["params"]], 10.0)
+    opt_g.step()
+    return {"loss": float(loss.detach()), "spectral_full": float(full.detach()),
+            "spectral_bands": float(bands.detach()), "kl": float(out["kl"].detach()),
+            "beta": beta}
+
+
+def gan_step(model, disc, losses, opt_g, opt_d, audio, config, dist) -> dict:
+    with torch.no_grad():  # encoder frozen
+        bands_in = model.pqmf(audio)
+        mean, scale = model.encoder(bands_in)
+        z, _ = model.sample(mean, scale)
+    bands = model.decoder(z)
+    fake = model.pqmf.inverse(bands)
+    out = {"bands_in": bands_in, "bands": bands, "audio": fake}
+    full, band_loss = losses(out, audio)
+    real = delay_frames(audio, config.latency)
+    # discriminator
+    d_loss = discriminator_hinge(disc(real), disc(fake.detach()))
+    opt_d.zero_grad(set_to_none=True)
+    d_loss.backward()
+    average_gradients(list(disc.parameters()), dist)
+    opt_d.step()
+    # generator (decoder only)
+    feats_fake = disc(fake)
+    with torch.no_grad():
+        feats_real = disc(real)
+    adv = generator_adversarial(feats_fake)
+    fm = feature_matching(feats_real, feats_fake)
+    loss = (full + config.band_loss_weight * band_loss + config.adversarial_weight * adv
+            + config.feature_matching_weight * fm)
+    opt_g.zero_grad(set_to_none=True)
+    loss.backward()
+    dec = list(model.decoder.parameters())
+    average_gradients(dec, dist)
+    torch.nn.utils.clip_grad_norm_(dec, 10.0)
+    opt_g.step()
+    return {"loss": float(loss.detach()), "spectral_full": float(full.detach()),
+            "spectral_bands": float(band_loss.detach()), "adversarial": float(adv.detach()),
+            "feature_matching": float(fm.detach()), "discriminator": float(d_loss.detach())}
+
+
+@torch.no_grad()
+def reconstruction_distance(model: RaveModel, dataset, losses: RaveLosses, device,
+                            max_examples: int = 16, seed: int = 1234):
+    """Held-out reconstruction distance: full-band multi-scale spectral distance between
+    the model's reconstruction (posterior mean, fixed noise) and the latency-delayed input,
+    averaged over (up to max_examples of) the dataset. Returns (distance, first pair)."""
+    model.eval()
+    n = min(len(dataset), max_examples)
+    g = torch.Generator().manual_seed(seed)
+    dists, first = [], None
+    for i in range(n):
+        audio = dataset[i]["audio"][None, None].to(device)
+        t = audio.shape[-1] // model.config.ratio * model.config.ratio
+        audio = audio[..., :t]
+        noise = torch.rand(1, model.config.n_bands, t // model.config.n_bands, generator=g) * 2 - 1
+        recon = model.reconstruct(audio, noise.to(device))
+        target = delay_frames(audio, model.config.latency)
+        dists.append(float(losses.full(recon[:, 0], target[:, 0])))
+        if first is None:
+            first = (target[0, 0].cpu().numpy(), recon[0, 0].cpu().numpy())
+    model.train()
+    return (float(np.mean(dists)) if dists else float("nan")), first
+
+
+def validate(model, valid_set, losses, run: TrainingRun, device) -> float:
+    if len(valid_set) == 0:
+        if run.bar is not None:
+            run.bar.write("no validation examples: validation skipped")
+        return float("nan")
+    loss, first = reconstruction_distance(model, valid_set, losses, device)
+    run.log_validation(loss, *first)
+    return loss

@@ -1,0 +1,99 @@
+"""`rt-synth train rave`: phase switch (encoder frozen, latent statistics), resume, finite
+discriminator losses, clear messages for datasets too small."""
+import json
+import math
+
+import pytest
+import torch
+
+from rt_synth.cli.errors import UserError
+from rt_synth.cli.main import main
+from rt_synth.models.rave.config import CONFIGS
+from rt_synth.models.rave.discriminators import Discriminators
+from rt_synth.models.rave.latent_stats import principal_directions
+from rt_synth.models.rave.model import RaveModel
+from rt_synth.train.distributed import DistInfo
+from rt_synth.train.rave_trainer import RaveLosses, check_dataset, gan_step, vae_step
+
+
+def _ckpt(run, step):
+    return torch.load(run / "checkpoints" / f"step_{step:07d}.pt", weights_only=False)
+
+
+def test_phase_switch_and_resume(tiny_dataset, tmp_path, capsys):
+    run = tmp_path / "run"
+    args = ["train", "rave", "--data", str(tiny_dataset), "--out", str(run), "--config", "tiny",
+            "--phase2-step", "4"]
+    assert main(args + ["--steps", "4"]) == 0  # phase 1 only: statistics at the end anyway
+    first = _ckpt(run, 4)
+    assert float(first["modules"]["model"]["latent_stats_ready"]) == 1.0
+    info = json.loads((run / "run.json").read_text())
+    assert info["kind"] == "rave" and info["latency_samples"] == CONFIGS["tiny"].latency
+    assert (run / "model.pt").exists() and list((run / "plots").glob("step_*.png"))
+    capsys.readouterr()
+
+    assert main(args + ["--steps", "6"]) == 0  # resumes at 4, runs 2 steps of phase 2
+    assert "resuming" in capsys.readouterr().out
+    last = _ckpt(run, 6)
+    assert last["step"] == 6
+    a, b = first["modules"]["model"], last["modules"]["model"]
+    enc = [k for k in a if k.startswith("encoder.")]
+    dec = [k for k in a if k.startswith("decoder.")]
+    assert all(torch.equal(a[k], b[k]) for k in enc)  # encoder frozen in phase 2
+    assert any(not torch.equal(a[k], b[k]) for k in dec)  # decoder still trains
+    assert torch.equal(a["latent_pca"], b["latent_pca"])  # statistics kept across resume
+    assert any(k.startswith("scales.") for k in last["modules"]["disc"])
+    payload = torch.load(run / "model.pt", weights_only=False)
+    assert payload["kind"] == "rave" and payload["latency_samples"] == CONFIGS["tiny"].latency
+    steps = [s for s, _ in last["history"]["train"]]
+    assert steps == sorted(steps)
+
+
+def test_discriminator_losses_finite():
+    torch.manual_seed(0)
+    c = CONFIGS["tiny"]
+    m = RaveModel(c)
+    d = Discriminators(c.disc_channels, c.disc_periods, c.disc_scales)
+    og = torch.optim.Adam(list(m.encoder.parameters()) + list(m.decoder.parameters()))
+    od = torch.optim.Adam(d.parameters())
+    losses = RaveLosses(c)
+    audio = torch.randn(c.batch_size, 1, c.train_samples) * 0.2
+    logs = vae_step(m, losses, og, audio, 1, c, DistInfo())
+    assert all(math.isfinite(v) for v in logs.values())
+    enc_before = [p.clone() for p in m.encoder.parameters()]
+    for _ in range(2):
+        logs = gan_step(m, d, losses, og, od, audio, c, DistInfo())
+        for k in ("discriminator", "adversarial", "feature_matching", "loss"):
+            assert math.isfinite(logs[k]), k
+    assert logs["discriminator"] > 0
+    assert all(torch.equal(a, b) for a, b in zip(enc_before, m.encoder.parameters()))
+
+
+def test_dataset_too_small_for_a_batch(tiny_dataset, tmp_path, capsys):
+    code = main(["train", "rave", "--data", str(tiny_dataset), "--out", str(tmp_path / "r"),
+                 "--config", "tiny", "--steps", "2", "--batch-size", "100000"])
+    err = capsys.readouterr().err
+    assert code == 2 and "fewer than one batch" in err and "--batch-size" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "r" / "checkpoints").exists()
+
+
+def test_too_small_messages():
+    c = CONFIGS["base"]
+    with pytest.raises(UserError, match="too short"):
+        check_dataset(10, 300, c, "d")
+    with pytest.raises(UserError, match="latent statistics"):
+        check_dataset(6, 2 * c.ratio, c, "d")  # 12 frames for 16 dimensions
+    assert check_dataset(10, 96000, c, "d") == c.train_samples
+    with pytest.raises(UserError, match="too small"):
+        principal_directions(torch.randn(10, 16))
+
+
+def test_principal_directions_order_variance():
+    torch.manual_seed(0)
+    z = torch.randn(4000, 4) * torch.tensor([0.1, 3.0, 1.0, 0.5]) + 2.0
+    mean, pca, std = principal_directions(z)
+    assert torch.allclose(mean, torch.full((4,), 2.0), atol=0.15)
+    assert torch.all(std[:-1] >= std[1:])
+    assert abs(std[0] - 3.0) < 0.2 and abs(pca[0, 1]) > 0.99
+    assert torch.allclose(pca @ pca.T, torch.eye(4), atol=1e-5)
