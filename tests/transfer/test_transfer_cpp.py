@@ -15,7 +15,9 @@ WRAP = "-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=aligned_alloc,--wr
 
 def test_cpp_transfer_realtime(tmp_path, small_model):
     cxx = shutil.which("g++") or shutil.which("c++")
-    libs = sorted(glob.glob(os.path.join(ROOT, "build", "*", "librt_synth_core.a")), key=os.path.getmtime)
+    # The editable build's library (build/cp*): not an ASan build (build/ctest-asan), which
+    # would need -fsanitize at link time.
+    libs = sorted(glob.glob(os.path.join(ROOT, "build", "cp*", "librt_synth_core.a")), key=os.path.getmtime)
     if not cxx or not libs:
         pytest.skip("no C++ compiler or no build/*/librt_synth_core.a")
     exe = tmp_path / "test_transfer_rt"
