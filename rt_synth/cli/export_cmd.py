@@ -25,6 +25,10 @@ def export_model(model_path: str, out: str, formats=FORMATS, onnx_frames: int = 
     from rt_synth.train.checkpoint import load_model_payload
 
     payload = load_model_payload(model_path)
+    if payload["kind"] == "rave":
+        from rt_synth.export.rave_export import export_rave
+
+        return export_rave(payload, out, formats, onnx_frames)
     if payload["kind"] != "ddsp":
         raise UserError(f"{model_path}: export of kind {payload['kind']!r} is not supported yet")
     from rt_synth.models.ddsp.model import DDSPModel

@@ -1,0 +1,74 @@
+"""Native model file (GGUF, docs/model-format.md "RAVE") of kind "rave", read by the C++ core.
+
+Tensors are the model's state_dict entries under their PyTorch names and shapes (float32):
+the PQMF filters (``pqmf.analysis.conv.weight`` [M, 1, N] — already flipped for a
+correlation, as nn.Conv1d uses it — and ``pqmf.synthesis.conv.weight`` [M, 1, N], scaled by
+M), every conv of the encoder and decoder (``*.conv.weight``/``*.conv.bias``, Conv1d
+[C_out, C_in, k], ConvTranspose1d [C_in, C_out, k]) and the latent statistics
+(``latent_mean`` [D], ``latent_pca`` [D, D] rows = directions, ``latent_std`` [D]).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from rt_synth.export.native import EXTENSION, FORMAT_VERSION
+
+NOISE_SEED = 0
+LATENT_OFFSET_RANGE = 3.0  # a CC offsets control i by up to ±3 std_i
+LATENT_SCALE_MAX = 2.0  # and scales it by 0..2
+
+
+def rave_tensors(model) -> dict[str, np.ndarray]:
+    out = {}
+    for name, t in model.state_dict().items():
+        if name == "latent_stats_ready":
+            continue
+        out[name] = t.detach().cpu().to(torch.float32).numpy()
+    return out
+
+
+def write_rave(model, path: str | Path, name: str) -> Path:
+    import gguf
+
+    path = Path(path)
+    if path.suffix != EXTENSION:
+        path = path.with_name(path.name + EXTENSION)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    c = model.config
+    w = gguf.GGUFWriter(str(path), "rt_synth")
+    w.add_uint32("rt_synth.format_version", FORMAT_VERSION)
+    w.add_string("rt_synth.kind", "rave")
+    w.add_string("rt_synth.name", name)
+    w.add_uint32("rt_synth.sample_rate", c.sample_rate)
+    w.add_uint32("rt_synth.hop", c.ratio)
+    w.add_uint32("rt_synth.latency_samples", c.latency)
+    w.add_uint64("rt_synth.parameters", int(model.n_parameters))
+    w.add_uint32("rt_synth.rave.n_bands", c.n_bands)
+    w.add_uint32("rt_synth.rave.pqmf_taps", c.pqmf_taps)
+    w.add_float32("rt_synth.rave.pqmf_beta", float(c.pqmf_beta))
+    w.add_uint32("rt_synth.rave.latent_size", c.latent_size)
+    w.add_array("rt_synth.rave.encoder_channels", [int(v) for v in c.encoder_channels])
+    w.add_array("rt_synth.rave.encoder_strides", [int(v) for v in c.encoder_strides])
+    w.add_array("rt_synth.rave.decoder_channels", [int(v) for v in c.decoder_channels])
+    w.add_array("rt_synth.rave.decoder_strides", [int(v) for v in c.decoder_strides])
+    w.add_array("rt_synth.rave.dilations", [int(v) for v in c.dilations])
+    w.add_uint32("rt_synth.rave.kernel", c.kernel)
+    w.add_uint32("rt_synth.rave.noise", int(bool(c.noise)))
+    w.add_uint32("rt_synth.rave.noise_seed", NOISE_SEED)
+    w.add_float32("rt_synth.rave.leaky_slope", float(c.leaky_slope))
+    w.add_uint32("rt_synth.rave.band_delay_frames", c.band_delay_frames)
+    w.add_uint32("rt_synth.control.latent_count", c.latent_size)
+    w.add_float32("rt_synth.control.latent_offset_range", LATENT_OFFSET_RANGE)
+    w.add_float32("rt_synth.control.latent_scale_max", LATENT_SCALE_MAX)
+    for tname, arr in rave_tensors(model).items():
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"tensor {tname} has non-finite values: the model is broken")
+        w.add_tensor(tname, np.ascontiguousarray(arr))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    return path

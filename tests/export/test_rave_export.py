@@ -1,0 +1,137 @@
+"""RAVE exports: TorchScript (nn~ contract), streaming ONNX, native GGUF, and the CLI."""
+import numpy as np
+import pytest
+import torch
+
+from rt_synth.cli.main import main
+from rt_synth.export.counter_noise_torch import counter_noise
+from rt_synth.export.rave_native import write_rave
+from rt_synth.export.rave_onnx import OnnxRaveStream, export_onnx
+from rt_synth.export.rave_torchscript import export_torchscript
+from rt_synth.models.rave.config import CONFIGS
+from rt_synth.models.rave.model import RaveModel
+from rt_synth.models.rave.streaming import band_noise
+from rt_synth.train.checkpoint import atomic_save
+
+
+@pytest.fixture(scope="module")
+def rave():
+    torch.manual_seed(0)
+    m = RaveModel(CONFIGS["tiny"])
+    for name, p in m.named_parameters():
+        if not name.startswith("pqmf"):
+            p.data.normal_(0, 0.25)
+    d = m.config.latent_size
+    q, _ = torch.linalg.qr(torch.randn(d, d))
+    m.set_latent_statistics(torch.randn(d) * 0.1, q, torch.rand(d) + 0.5)
+    return m.eval()
+
+
+def _signal(c, frames, batch=1):
+    t = np.arange(frames * c.ratio) / c.sample_rate
+    x = 0.5 * np.sin(2 * np.pi * 220 * t) * np.sin(2 * np.pi * 3 * t)
+    return torch.tensor(np.tile(x, (batch, 1))[:, None], dtype=torch.float32)
+
+
+def _reference(rave, x, latent_size=None):
+    c = rave.config
+    noise = band_noise(counter_noise(0, torch.zeros(x.shape[0], dtype=torch.int64),
+                                     x.shape[-1]), c.n_bands)
+    with torch.no_grad():
+        u = rave.encode(x)
+        uu = u.clone()
+        if latent_size is not None:
+            uu[:, latent_size:] = 0
+        return u, rave.decode(uu, noise)
+
+
+def test_torchscript_contract_and_streaming(rave, tmp_path):
+    c = rave.config
+    ts = torch.jit.load(str(export_torchscript(rave, tmp_path / "m.ts")))
+    assert ts.get_methods() == ["encode", "decode", "forward"]
+    d, r = c.latent_size, c.ratio
+    assert ts.encode_params.tolist() == [1, 1, d, r]
+    assert ts.decode_params.tolist() == [d, r, 1, 1]
+    assert ts.forward_params.tolist() == [1, 1, 1, 1]
+    assert ts.get_attributes() == ["latent_size"] and ts.get_latent_size() == d
+    assert ts.set_latent_size(0) == -1 and ts.set_latent_size(d + 1) == -1
+    x = _signal(c, 24, batch=2)
+    u_ref, y_ref = _reference(rave, x)
+    assert y_ref.abs().max() > 1e-3
+    blocks = [2 * r, r, 4 * r, 17 * r]
+    ys, us, pos = [], [], 0
+    for n in blocks:
+        ys.append(ts.forward(x[..., pos:pos + n]))
+        us.append(ts.encode(x[..., pos:pos + n]))
+        pos += n
+    assert torch.abs(torch.cat(us, -1) - u_ref).max() <= 1e-4
+    assert torch.abs(torch.cat(ys, -1) - y_ref).max() <= 1e-4
+    dec = torch.cat([ts.decode(u_ref[..., a:b]) for a, b in [(0, 5), (5, 6), (6, 24)]], -1)
+    assert torch.abs(dec - y_ref).max() <= 1e-4
+    # latent_size: the last controls held at the mean
+    ts.reset()
+    assert ts.set_latent_size(2) == 0
+    _, y2_ref = _reference(rave, x, latent_size=2)
+    assert torch.abs(ts.forward(x) - y2_ref).max() <= 1e-4
+
+
+def test_onnx_steps_match_offline(rave, tmp_path):
+    c = rave.config
+    block = 2 * c.ratio
+    stream = OnnxRaveStream(export_onnx(rave, tmp_path / "m.onnx", block))
+    assert stream.block == block
+    x = _signal(c, 40)
+    noise_flat = counter_noise(0, torch.zeros(1, dtype=torch.int64), x.shape[-1])
+    noise = band_noise(noise_flat, c.n_bands).numpy()
+    out = []
+    fb = block // c.n_bands
+    for s in range(20):
+        out.append(stream.step(x[..., s * block:(s + 1) * block].numpy(),
+                               np.ascontiguousarray(noise[..., s * fb:(s + 1) * fb])))
+    _, y_ref = _reference(rave, x)
+    assert np.abs(np.concatenate(out, -1) - y_ref.numpy()).max() <= 1e-4
+    stream.reset()
+    again = stream.step(x[..., :block].numpy(), np.ascontiguousarray(noise[..., :fb]))
+    assert np.allclose(again, out[0], atol=1e-6)
+
+
+def test_native_file_keys_and_tensors(rave, tmp_path):
+    import gguf
+
+    path = write_rave(rave, tmp_path / "m", "m")
+    assert path.suffix == ".rtsynth"
+    r = gguf.GGUFReader(str(path))
+    kv = {f.name: f for f in r.fields.values()}
+
+    def scalar(k):
+        f = kv[k]
+        return f.parts[f.data[0]][0]
+
+    c = rave.config
+    assert bytes(kv["rt_synth.kind"].parts[-1]).decode() == "rave"
+    assert scalar("rt_synth.latency_samples") == c.latency
+    assert scalar("rt_synth.hop") == c.ratio
+    assert scalar("rt_synth.rave.n_bands") == c.n_bands
+    assert scalar("rt_synth.control.latent_count") == c.latent_size
+    tensors = {t.name: t for t in r.tensors}
+    sd = rave.state_dict()
+    assert "latent_stats_ready" not in tensors
+    for name, t in tensors.items():
+        shape = tuple(int(v) for v in reversed(t.shape.tolist()))
+        assert shape == tuple(sd[name].shape), name
+        assert np.allclose(np.asarray(t.data).reshape(shape), sd[name].numpy())
+    assert {"pqmf.analysis.conv.weight", "pqmf.synthesis.conv.weight", "latent_pca",
+            "encoder.conv_in.conv.weight", "decoder.conv_out.conv.bias"} <= set(tensors)
+
+
+def test_cli_export(rave, tmp_path, capsys):
+    ckpt = tmp_path / "rave.pt"
+    atomic_save(rave.payload(), ckpt)
+    assert main(["export", str(ckpt), "--out", str(tmp_path / "out" / "x-rave"),
+                 "--formats", "native,checkpoint"]) == 0
+    assert (tmp_path / "out" / "x-rave.rtsynth").exists()
+    fresh = RaveModel(CONFIGS["tiny"])  # no latent statistics yet: refused with a message
+    atomic_save(fresh.payload(), tmp_path / "fresh.pt")
+    capsys.readouterr()
+    assert main(["export", str(tmp_path / "fresh.pt"), "--out", str(tmp_path / "f")]) == 2
+    assert "latent statistics" in capsys.readouterr().err
