@@ -440,7 +440,8 @@ rt_synth_status rt_synth_process(rt_synth_handle* h, const float* const* in, flo
   if (n == 0) return RT_SYNTH_OK;
   if (!out) return RT_SYNTH_ERR_INVALID_ARGUMENT;
   if (!h->prepared) {
-    for (int c = 0; out[c] && c < 1; ++c) std::memset(out[c], 0, sizeof(float) * static_cast<size_t>(n));
+    // The channel count is only known after prepare: silence the first buffer.
+    if (out[0]) std::memset(out[0], 0, sizeof(float) * static_cast<size_t>(n));
     return RT_SYNTH_ERR_NOT_PREPARED;
   }
   const int C = h->channels;
