@@ -24,7 +24,7 @@ LATENT_SCALE_MAX = 2.0  # and scales it by 0..2
 def rave_tensors(model) -> dict[str, np.ndarray]:
     out = {}
     for name, t in model.state_dict().items():
-        if name == "latent_stats_ready":
+        if name in ("latent_stats_ready", "input_gain"):  # stored as metadata
             continue
         out[name] = t.detach().cpu().to(torch.float32).numpy()
     return out
@@ -60,6 +60,7 @@ def write_rave(model, path: str | Path, name: str) -> Path:
     w.add_uint32("rt_synth.rave.noise_seed", NOISE_SEED)
     w.add_float32("rt_synth.rave.leaky_slope", float(c.leaky_slope))
     w.add_uint32("rt_synth.rave.band_delay_frames", c.band_delay_frames)
+    w.add_float32("rt_synth.rave.input_gain", float(model.input_gain))
     w.add_uint32("rt_synth.control.latent_count", c.latent_size)
     w.add_float32("rt_synth.control.latent_offset_range", LATENT_OFFSET_RANGE)
     w.add_float32("rt_synth.control.latent_scale_max", LATENT_SCALE_MAX)

@@ -77,6 +77,19 @@ def average_gradients(params, dist: DistInfo) -> None:
             p.grad.div_(dist.world_size)
 
 
+TARGET_RMS = 0.1  # level the network works at (-20 dBFS)
+
+
+def dataset_gain(dataset, max_examples: int = 64) -> float:
+    """input_gain that brings the training set's RMS to TARGET_RMS."""
+    n = min(len(dataset), max_examples)
+    idx = np.linspace(0, len(dataset) - 1, n).round().astype(int)
+    ms = np.mean([float(dataset[int(i)]["audio"].pow(2).mean()) for i in idx])
+    if not np.isfinite(ms) or ms <= 1e-12:
+        raise UserError("the training audio is silent (RMS < -120 dBFS): nothing to learn from")
+    return float(np.clip(TARGET_RMS / np.sqrt(ms), 1e-2, 1e3))
+
+
 @torch.no_grad()
 def compute_latent_statistics(model: RaveModel, dataset, device, max_examples: int = 256):
     """Posterior means over (up to max_examples of) the training set → model buffers."""
@@ -85,7 +98,7 @@ def compute_latent_statistics(model: RaveModel, dataset, device, max_examples: i
     zs = []
     for i in range(n):
         audio = dataset[i]["audio"][None, None].to(device)
-        mean, _ = model.posterior(audio)
+        mean, _ = model.posterior(audio * model.input_gain)
         zs.append(mean[0].T.cpu())
     model.train()
     z = torch.cat(zs) if zs else torch.zeros(0, model.config.latent_size)
@@ -144,6 +157,7 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
     torch.manual_seed(seed + dist.rank)
     np.random.seed(seed + dist.rank)
     model = RaveModel(config).to(dist.device)
+    model.input_gain.fill_(dataset_gain(train_set))  # a resumed run loads its own below
     disc = Discriminators(config.disc_channels, config.disc_periods, config.disc_scales
                           ).to(dist.device)
     gen_params = list(model.encoder.parameters()) + list(model.decoder.parameters())
@@ -157,6 +171,7 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
     if dist.is_main:
         if resumed:
             print(f"resuming {run_dir} at step {run.state.step}")
+        print(f"input gain {float(model.input_gain):.2f} (training RMS -> {TARGET_RMS})")
         write_run_info(run_dir, {"kind": "rave", "config": config.to_dict(),
                                  "config_name": config_name,
                                  "dataset": str(Path(data).resolve()),
@@ -182,7 +197,7 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
         if dist.enabled:
             sampler.set_epoch(epoch)
         for batch in loader:
-            audio = random_window(batch["audio"], window).to(dist.device)
+            audio = random_window(batch["audio"], window).to(dist.device) * model.input_gain
             step = run.state.step
             if step >= config.phase2_step and not bool(model.latent_stats_ready):
                 n = compute_latent_statistics(model, train_set, dist.device)
@@ -280,6 +295,8 @@ def reconstruction_distance(model: RaveModel, dataset, losses: RaveLosses, devic
                             max_examples: int = 16, seed: int = 1234):
     """Held-out reconstruction distance: full-band multi-scale spectral distance between
     the model's reconstruction (posterior mean, fixed noise) and the latency-delayed input,
+    both times input_gain (the level the network trains at, so it compares with the
+    training loss 'spectral_full'),
     averaged over (up to max_examples of) the dataset. Returns (distance, first pair)."""
     model.eval()
     n = min(len(dataset), max_examples)
@@ -292,7 +309,8 @@ def reconstruction_distance(model: RaveModel, dataset, losses: RaveLosses, devic
         noise = torch.rand(1, model.config.n_bands, t // model.config.n_bands, generator=g) * 2 - 1
         recon = model.reconstruct(audio, noise.to(device))
         target = delay_frames(audio, model.config.latency)
-        dists.append(float(losses.full(recon[:, 0], target[:, 0])))
+        lv = model.input_gain  # at the network's level: comparable with the training loss
+        dists.append(float(losses.full(lv * recon[:, 0], lv * target[:, 0])))
         if first is None:
             first = (target[0, 0].cpu().numpy(), recon[0, 0].cpu().numpy())
     model.train()

@@ -46,6 +46,11 @@ class Encoder(nn.Module):
             [EncoderStage(ch[i], ch[i + 1], s, c.kernel, c.leaky_slope)
              for i, s in enumerate(c.encoder_strides)])
         self.conv_out = CachedConv1d(ch[-1], 2 * c.latent_size, c.kernel)
+        with torch.no_grad():
+            # start as a near-deterministic autoencoder (scale = softplus(-5) = 0.007): with
+            # scale ~0.7 at the start the sampled z is mostly noise, the decoder learns to
+            # ignore it and the posterior collapses before the KL warm-up even begins
+            self.conv_out.conv.bias[c.latent_size:].fill_(-5.0)
         self.latent_size = c.latent_size
         self.slope = c.leaky_slope
 

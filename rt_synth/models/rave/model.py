@@ -29,6 +29,10 @@ class RaveModel(nn.Module):
         self.register_buffer("latent_pca", torch.eye(d))
         self.register_buffer("latent_std", torch.ones(d))
         self.register_buffer("latent_stats_ready", torch.zeros(()))
+        # The network works on audio at a fixed level: x * input_gain in, y / input_gain
+        # out (set from the training set's RMS, so a quiet dataset trains as well as a loud
+        # one; the training loop feeds gain-scaled audio to forward()).
+        self.register_buffer("input_gain", torch.ones(()))
 
     @property
     def n_parameters(self) -> int:
@@ -37,6 +41,7 @@ class RaveModel(nn.Module):
 
     # ---- training path ----
     def posterior(self, audio: torch.Tensor):
+        """Posterior of audio at the network's level (already multiplied by input_gain)."""
         return self.encoder(self.pqmf(audio))
 
     @staticmethod
@@ -48,6 +53,7 @@ class RaveModel(nn.Module):
 
     def forward(self, audio: torch.Tensor, noise: Optional[torch.Tensor] = None,
                 deterministic: bool = False) -> dict:
+        """Training path on audio at the network's level (input_gain applied by the caller)."""
         bands_in = self.pqmf(audio)
         mean, scale = self.encoder(bands_in)
         if deterministic:
@@ -61,13 +67,13 @@ class RaveModel(nn.Module):
     # ---- exported maths (nn~ encode / decode / forward) ----
     def encode(self, audio: torch.Tensor) -> torch.Tensor:
         """audio [B, 1, T] -> latent controls u [B, D, T/R] (posterior mean, PCA-rotated)."""
-        mean, _ = self.posterior(audio)
+        mean, _ = self.posterior(audio * self.input_gain)
         return torch.einsum("ij,bjt->bit", self.latent_pca, mean - self.latent_mean[:, None])
 
     def decode(self, u: torch.Tensor, noise: Optional[torch.Tensor] = None) -> torch.Tensor:
         """latent controls u [B, D, F] -> audio [B, 1, F*R]."""
         z = torch.einsum("ji,bjt->bit", self.latent_pca, u) + self.latent_mean[:, None]
-        return self.pqmf.inverse(self.decoder(z, noise))
+        return self.pqmf.inverse(self.decoder(z, noise)) / self.input_gain
 
     def reconstruct(self, audio: torch.Tensor, noise: Optional[torch.Tensor] = None):
         return self.decode(self.encode(audio), noise)

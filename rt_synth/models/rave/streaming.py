@@ -36,6 +36,7 @@ class RaveStreaming(nn.Module):
         self.latent_size = c.latent_size
         self.register_buffer("latent_mean", model.latent_mean.clone())
         self.register_buffer("latent_pca", model.latent_pca.clone())
+        self.register_buffer("input_gain", model.input_gain.clone())
 
     def initial_encoder_state(self, batch: int) -> List[torch.Tensor]:
         return [self.pqmf.analysis.initial_state(batch)] + self.encoder.initial_state(batch)
@@ -45,7 +46,7 @@ class RaveStreaming(nn.Module):
 
     def encode_step(self, audio: torch.Tensor, states: List[torch.Tensor]
                     ) -> Tuple[torch.Tensor, List[torch.Tensor]]:
-        bands, s0 = self.pqmf.analysis.step(audio, states[0])
+        bands, s0 = self.pqmf.analysis.step(audio * self.input_gain, states[0])
         mean, ss = self.encoder.step(bands, states[1:])
         u = torch.matmul(self.latent_pca, mean - self.latent_mean.unsqueeze(-1))
         return u, [s0] + ss
@@ -56,7 +57,7 @@ class RaveStreaming(nn.Module):
         n = len(states)
         bands, ss = self.decoder.step(z, noise, states[: n - 1])
         audio, s = self.pqmf.synthesis.step(bands, states[n - 1])
-        return audio, ss + [s]
+        return audio / self.input_gain, ss + [s]
 
 
 def band_noise(flat: torch.Tensor, n_bands: int) -> torch.Tensor:

@@ -16,4 +16,5 @@ def tiny_rave():
     d = m.config.latent_size
     q, _ = torch.linalg.qr(torch.randn(d, d))
     m.set_latent_statistics(torch.randn(d) * 0.1, q, torch.rand(d) + 0.5)
+    m.input_gain.fill_(2.5)
     return m.eval().double()
