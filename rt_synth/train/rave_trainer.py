@@ -91,6 +91,17 @@ def dataset_gain(dataset, max_examples: int = 64) -> float:
 
 
 @torch.no_grad()
+def broadcast_state(modules, dist: DistInfo) -> None:
+    """Every process starts from rank 0's weights and buffers (ranks seed differently)."""
+    if not dist.enabled:
+        return
+    for m in modules:
+        for t in m.state_dict().values():
+            if torch.is_tensor(t) and t.is_floating_point():
+                tdist.broadcast(t, 0)
+
+
+@torch.no_grad()
 def compute_latent_statistics(model: RaveModel, dataset, device, max_examples: int = 256):
     """Posterior means over (up to max_examples of) the training set → model buffers."""
     model.eval()
@@ -178,6 +189,7 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
                                  "world_size": dist.world_size, "ratio": config.ratio,
                                  "latency_samples": config.latency,
                                  "parameters": model.n_parameters})
+    broadcast_state([model, disc], dist)
     if run.state.step >= steps:
         if dist.is_main:
             print(f"{run_dir} is already at step {run.state.step} ≥ {steps}: nothing to do")
