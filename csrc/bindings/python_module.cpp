@@ -4,6 +4,7 @@
 
 #include "bindings/layers_bindings.h"
 #include "bindings/model_bindings.h"
+#include "bindings/rave_bindings.h"
 #include "bindings/transfer_bindings.h"
 #include "bindings/synth_bindings.h"
 #include "util/version.h"
@@ -16,6 +17,7 @@ PYBIND11_MODULE(_core, m) {
   m.attr("FORMAT_VERSION") = rt_synth::kFormatVersion;
   register_layer_bindings(m);
   register_model_bindings(m);
+  register_rave_bindings(m);  // after model bindings: extends load_model
   register_transfer_bindings(m);
   register_synth_bindings(m);
 }

@@ -1,0 +1,214 @@
+#include "bindings/rave_bindings.h"
+
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <string>
+
+#include "format/model_file.h"
+#include "models/rave_model.h"
+
+namespace py = pybind11;
+using namespace rt_synth;
+
+namespace {
+
+using F32 = py::array_t<float, py::array::c_style | py::array::forcecast>;
+
+[[noreturn]] void throwError(const py::module_& m, const Error& e) {
+  const std::string msg = std::string(error_code_name(e.code)) + ": " + e.message;
+  if (e.code != ErrorCode::kInvalidArgument && py::hasattr(m, "ModelFileError")) {
+    PyErr_SetString(m.attr("ModelFileError").ptr(), msg.c_str());
+    throw py::error_already_set();
+  }
+  throw py::value_error(msg);
+}
+
+struct PyRaveModel {
+  std::unique_ptr<RaveModel> model;
+};
+
+std::unique_ptr<PyRaveModel> fromFile(const py::module_& m, const ModelFile& f) {
+  auto p = std::make_unique<PyRaveModel>();
+  Error e;
+  {
+    py::gil_scoped_release release;
+    e = RaveModel::fromFile(f, p->model);
+  }
+  if (e) throwError(m, e);
+  return p;
+}
+
+std::unique_ptr<PyRaveModel> loadRave(const py::module_& m, const std::string& path) {
+  ModelFile f;
+  Error e;
+  {
+    py::gil_scoped_release release;
+    e = ModelFile::load(path, f);
+  }
+  if (e) throwError(m, e);
+  return fromFile(m, f);
+}
+
+py::list intList(const std::vector<int>& v) {
+  py::list l;
+  for (int x : v) l.append(x);
+  return l;
+}
+
+py::dict metadataOf(const RaveConfig& c) {
+  py::dict d;
+  d["kind"] = "rave";
+  d["name"] = c.name;
+  d["sample_rate"] = c.sample_rate;
+  d["ratio"] = c.ratio;
+  d["latency_samples"] = c.latency_samples;
+  d["parameters"] = c.parameters;
+  d["n_bands"] = c.n_bands;
+  d["pqmf_taps"] = c.pqmf_taps;
+  d["latent_size"] = c.latent_size;
+  d["encoder_channels"] = intList(c.encoder_channels);
+  d["encoder_strides"] = intList(c.encoder_strides);
+  d["decoder_channels"] = intList(c.decoder_channels);
+  d["decoder_strides"] = intList(c.decoder_strides);
+  d["dilations"] = intList(c.dilations);
+  d["kernel"] = c.kernel;
+  d["noise"] = c.noise;
+  d["noise_seed"] = c.noise_seed;
+  d["leaky_slope"] = c.leaky_slope;
+  d["input_gain"] = c.input_gain;
+  d["latent_offset_range"] = c.latent_offset_range;
+  d["latent_scale_max"] = c.latent_scale_max;
+  return d;
+}
+
+RaveModel& prepared(PyRaveModel& p) {
+  if (!p.model->prepared()) throw py::value_error("RaveModel: call prepare() before processing");
+  return *p.model;
+}
+
+void checkIndex(const RaveModel& r, int i) {
+  if (i < 0 || i >= r.latentSize())
+    throw py::index_error("latent index " + std::to_string(i) + " outside 0.." + std::to_string(r.latentSize() - 1));
+}
+
+}  // namespace
+
+void register_rave_bindings(py::module_& m) {
+  py::class_<PyRaveModel>(m, "RaveModel",
+                          "Streaming RAVE-style model read from a .rtsynth file of kind 'rave' "
+                          "(docs/core-rave.md). encode/decode/forward keep their state between calls "
+                          "and share it: use one per stream, or reset() in between.")
+      .def(py::init([m](const std::string& path) { return loadRave(m, path); }), py::arg("path"))
+      .def_property_readonly("kind", [](const PyRaveModel&) { return "rave"; })
+      .def_property_readonly("name", [](const PyRaveModel& p) { return p.model->config().name; })
+      .def_property_readonly("sample_rate", [](const PyRaveModel& p) { return p.model->sampleRate(); })
+      .def_property_readonly("ratio", [](const PyRaveModel& p) { return p.model->ratio(); })
+      .def_property_readonly("hop", [](const PyRaveModel& p) { return p.model->ratio(); })
+      .def_property_readonly("latent_size", [](const PyRaveModel& p) { return p.model->latentSize(); })
+      .def_property_readonly("latency", [](const PyRaveModel& p) { return p.model->latency(); })
+      .def_property_readonly("max_block", [](const PyRaveModel& p) { return p.model->maxBlock(); })
+      .def_property_readonly("prepared", [](const PyRaveModel& p) { return p.model->prepared(); })
+      .def_property_readonly("metadata", [](const PyRaveModel& p) { return metadataOf(p.model->config()); })
+      .def_property_readonly("latent_std",
+                             [](const PyRaveModel& p) {
+                               F32 out(p.model->latentSize());
+                               for (int i = 0; i < p.model->latentSize(); ++i)
+                                 out.mutable_data()[i] = p.model->latentStd(i);
+                               return out;
+                             })
+      .def("prepare",
+           [](PyRaveModel& p, double sample_rate, int max_block) {
+             if (Error e = p.model->prepare(sample_rate, max_block)) throw py::value_error(e.message);
+           },
+           py::arg("sample_rate"), py::arg("max_block"))
+      .def("reset", [](PyRaveModel& p) { p.model->reset(); }, "Silence; sample counters back to 0.")
+      .def("forward",
+           [](PyRaveModel& p, F32 x) {
+             RaveModel& r = prepared(p);
+             if (x.ndim() != 1) throw py::value_error("forward: x must be 1-D float32 audio");
+             const int n = static_cast<int>(x.shape(0));
+             F32 out(n);
+             const float* a = x.data();
+             float* o = out.mutable_data();
+             {
+               py::gil_scoped_release release;
+               r.process(a, o, n);
+             }
+             return out;
+           },
+           py::arg("x"), "Timbre transfer: audio float32[n] → audio float32[n] (streaming).")
+      .def("encode",
+           [](PyRaveModel& p, F32 x) {
+             RaveModel& r = prepared(p);
+             if (x.ndim() != 1) throw py::value_error("encode: x must be 1-D float32 audio");
+             const int n = static_cast<int>(x.shape(0));
+             const int m = r.encodeFrames(n);
+             F32 out({r.latentSize(), m});
+             const float* a = x.data();
+             float* o = out.mutable_data();
+             {
+               py::gil_scoped_release release;
+               r.encode(a, n, o);
+             }
+             return out;
+           },
+           py::arg("x"),
+           "audio float32[n] → latent controls float32[D, m]: one frame for each multiple of the ratio "
+           "the stream passes in this call (streaming).")
+      .def("decode",
+           [](PyRaveModel& p, F32 z) {
+             RaveModel& r = prepared(p);
+             if (z.ndim() != 2 || z.shape(0) != r.latentSize())
+               throw py::value_error("decode: z must be float32[" + std::to_string(r.latentSize()) + ", frames]");
+             const int f = static_cast<int>(z.shape(1));
+             F32 out(static_cast<py::ssize_t>(f) * r.ratio());
+             const float* a = z.data();
+             float* o = out.mutable_data();
+             {
+               py::gil_scoped_release release;
+               r.decode(a, f, o);
+             }
+             return out;
+           },
+           py::arg("z"), "latent controls float32[D, F] → audio float32[F·ratio] (streaming).")
+      .def("set_latent_offset",
+           [](PyRaveModel& p, int i, float v) {
+             checkIndex(*p.model, i);
+             p.model->setLatentOffset(i, v);
+           },
+           py::arg("index"), py::arg("value"),
+           "Offset added to control i in forward (clamped to ±latent_offset_range·latent_std[i]).")
+      .def("set_latent_scale",
+           [](PyRaveModel& p, int i, float v) {
+             checkIndex(*p.model, i);
+             p.model->setLatentScale(i, v);
+           },
+           py::arg("index"), py::arg("value"), "Scale of control i in forward (clamped to 0..latent_scale_max).")
+      .def("latent_offset", [](PyRaveModel& p, int i) { checkIndex(*p.model, i); return p.model->latentOffset(i); })
+      .def("latent_scale", [](PyRaveModel& p, int i) { checkIndex(*p.model, i); return p.model->latentScale(i); });
+
+  // load_model(path): RaveModel for kind "rave", else whatever load_model did before.
+  py::object previous = py::getattr(m, "load_model", py::none());
+  m.attr("load_model") = py::cpp_function(
+      [m, previous](const std::string& path) -> py::object {
+        ModelFile f;
+        Error e;
+        {
+          py::gil_scoped_release release;
+          e = ModelFile::load(path, f);
+        }
+        if (!e) {
+          const GgufValue* kind = f.find("rt_synth.kind");
+          if (kind && kind->type == GgufType::kString && kind->s == "rave") return py::cast(fromFile(m, f));
+        }
+        if (previous.is_none()) {
+          if (e) throwError(m, e);
+          throw py::value_error(path + ": unsupported model kind");
+        }
+        return previous(path);
+      },
+      py::name("load_model"), py::scope(m), py::arg("path"),
+      "Load a .rtsynth model and build the kind it names ('ddsp' → DDSPModel, 'rave' → RaveModel).");
+}

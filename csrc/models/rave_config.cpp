@@ -1,0 +1,126 @@
+#include "models/rave_config.h"
+
+#include <cmath>
+
+namespace rt_synth {
+
+namespace {
+
+Error bad(const ModelFile& f, const std::string& key, const std::string& what) {
+  return make_error(ErrorCode::kBadValue, f.name() + ": " + key + " " + what);
+}
+
+Error checkRange(const ModelFile& f, const std::string& key, double v, double lo, double hi) {
+  if (!(v >= lo && v <= hi))
+    return bad(f, key, "= " + std::to_string(v) + " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return Error::none();
+}
+
+Error readInt(const ModelFile& f, const std::string& key, int lo, int hi, int& out) {
+  uint32_t v = 0;
+  if (Error e = f.get_u32(key, v)) return e;
+  if (Error e = checkRange(f, key, v, lo, hi)) return e;
+  out = static_cast<int>(v);
+  return Error::none();
+}
+
+Error readFloat(const ModelFile& f, const std::string& key, double lo, double hi, float& out) {
+  if (Error e = f.get_f32(key, out)) return e;
+  return checkRange(f, key, out, lo, hi);
+}
+
+// An array of integers, each in [lo, hi], with a length in [min_len, max_len].
+Error readIntArray(const ModelFile& f, const std::string& key, int lo, int hi, std::size_t min_len,
+                   std::size_t max_len, std::vector<int>& out) {
+  const GgufValue* v = f.find(key);
+  if (!v) return make_error(ErrorCode::kMissingKey, f.name() + ": missing key '" + key + "'");
+  if (v->type != GgufType::kArray || v->numbers.size() != v->array_count)
+    return make_error(ErrorCode::kWrongType, f.name() + ": " + key + " must be an array of integers");
+  if (v->numbers.size() < min_len || v->numbers.size() > max_len)
+    return bad(f, key, "has " + std::to_string(v->numbers.size()) + " entries, expected " + std::to_string(min_len) +
+                           ".." + std::to_string(max_len));
+  out.clear();
+  for (double x : v->numbers) {
+    if (!(x >= lo && x <= hi) || std::floor(x) != x)
+      return bad(f, key, "has the entry " + std::to_string(x) + ", expected integers in [" + std::to_string(lo) +
+                             ", " + std::to_string(hi) + "]");
+    out.push_back(static_cast<int>(x));
+  }
+  return Error::none();
+}
+
+int product(const std::vector<int>& v) {
+  long long p = 1;
+  for (int x : v) p *= x;
+  return p > (1 << 20) ? (1 << 20) + 1 : static_cast<int>(p);
+}
+
+}  // namespace
+
+int RaveConfig::encoderRatio() const noexcept { return product(encoder_strides); }
+
+Error RaveConfig::read(const ModelFile& f, RaveConfig& c) noexcept {
+  try {
+    std::string kind;
+    if (Error e = f.get_string("rt_synth.kind", kind)) return e;
+    if (kind != "rave")
+      return make_error(ErrorCode::kUnsupported, f.name() + ": rt_synth.kind is '" + kind + "', expected 'rave'");
+    c.name = f.get_string_or("rt_synth.name", "");
+    uint64_t params = 0;
+    if (!f.get_u64("rt_synth.parameters", params)) c.parameters = params;
+    if (Error e = f.get_u32("rt_synth.sample_rate", c.sample_rate)) return e;
+    if (Error e = checkRange(f, "rt_synth.sample_rate", c.sample_rate, 8000, 384000)) return e;
+    if (Error e = f.get_u32("rt_synth.hop", c.ratio)) return e;
+    if (Error e = f.get_u32("rt_synth.latency_samples", c.latency_samples)) return e;
+    const std::string p = "rt_synth.rave.";
+    if (Error e = readInt(f, p + "n_bands", 1, 512, c.n_bands)) return e;
+    if (Error e = readInt(f, p + "pqmf_taps", 1, 8192, c.pqmf_taps)) return e;
+    if (c.pqmf_taps < c.n_bands)
+      return bad(f, p + "pqmf_taps", "must be >= n_bands (" + std::to_string(c.n_bands) + ")");
+    if (Error e = readFloat(f, p + "pqmf_beta", 0.0, 100.0, c.pqmf_beta)) return e;
+    if (Error e = readInt(f, p + "latent_size", 1, 1024, c.latent_size)) return e;
+    if (Error e = readIntArray(f, p + "encoder_strides", 1, 64, 0, 16, c.encoder_strides)) return e;
+    if (Error e = readIntArray(f, p + "encoder_channels", 1, 4096, 1, 17, c.encoder_channels)) return e;
+    if (c.encoder_channels.size() != c.encoder_strides.size() + 1)
+      return bad(f, p + "encoder_channels", "needs one entry more than encoder_strides");
+    if (Error e = readIntArray(f, p + "decoder_strides", 1, 64, 0, 16, c.decoder_strides)) return e;
+    if (Error e = readIntArray(f, p + "decoder_channels", 1, 4096, 1, 17, c.decoder_channels)) return e;
+    if (c.decoder_channels.size() != c.decoder_strides.size() + 1)
+      return bad(f, p + "decoder_channels", "needs one entry more than decoder_strides");
+    if (Error e = readIntArray(f, p + "dilations", 1, 4096, 0, 16, c.dilations)) return e;
+    if (Error e = readInt(f, p + "kernel", 1, 64, c.kernel)) return e;
+    int noise = 0;
+    if (Error e = readInt(f, p + "noise", 0, 1, noise)) return e;
+    c.noise = noise != 0;
+    if (Error e = f.get_u32(p + "noise_seed", c.noise_seed)) return e;
+    if (Error e = readFloat(f, p + "leaky_slope", 0.0, 1.0, c.leaky_slope)) return e;
+    if (Error e = readFloat(f, p + "input_gain", 1e-6, 1e6, c.input_gain)) return e;
+    if (Error e = readInt(f, "rt_synth.control.latent_count", 1, c.latent_size, c.latent_count)) return e;
+    if (Error e = readFloat(f, "rt_synth.control.latent_offset_range", 0.0, 1e3, c.latent_offset_range)) return e;
+    if (Error e = readFloat(f, "rt_synth.control.latent_scale_max", 0.0, 1e3, c.latent_scale_max)) return e;
+
+    // Derived quantities must agree with what the file states.
+    const int re = c.encoderRatio();
+    if (re > 65536) return bad(f, p + "encoder_strides", "multiply to more than 65536");
+    if (product(c.decoder_strides) != re)
+      return bad(f, p + "decoder_strides", "multiply to " + std::to_string(product(c.decoder_strides)) +
+                                               " but the encoder strides to " + std::to_string(re));
+    const long long ratio = static_cast<long long>(c.n_bands) * re;
+    if (c.ratio != ratio)
+      return bad(f, "rt_synth.hop", "= " + std::to_string(c.ratio) + " but n_bands × encoder ratio = " +
+                                        std::to_string(ratio));
+    if (Error e = readInt(f, p + "band_delay_frames", 0, 65536, c.band_delay_frames)) return e;
+    if (c.band_delay_frames != re - 1)
+      return bad(f, p + "band_delay_frames", "= " + std::to_string(c.band_delay_frames) + ", expected R_e − 1 = " +
+                                                 std::to_string(re - 1));
+    const long long lat = (c.pqmf_taps - 1) + static_cast<long long>(re - 1) * c.n_bands;
+    if (c.latency_samples != lat)
+      return bad(f, "rt_synth.latency_samples", "= " + std::to_string(c.latency_samples) +
+                                                    ", expected (N−1) + (R_e−1)·M = " + std::to_string(lat));
+    return Error::none();
+  } catch (...) {
+    return make_error(ErrorCode::kTooLarge, "out of memory while reading the RAVE configuration");
+  }
+}
+
+}  // namespace rt_synth

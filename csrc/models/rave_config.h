@@ -1,0 +1,44 @@
+// Hyperparameters of a RAVE-style model as stored in the native model file
+// (docs/model-format.md "RAVE", docs/rave.md). Every value that shapes the network is read
+// and range-checked here; the layer builders then check every tensor shape against it.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "format/model_file.h"
+#include "util/error.h"
+
+namespace rt_synth {
+
+struct RaveConfig {
+  std::string name;
+  uint32_t sample_rate = 48000;
+  uint32_t ratio = 0;            // rt_synth.hop: audio samples per latent frame, R = M·R_e
+  uint32_t latency_samples = 0;  // L = (N−1) + (R_e−1)·M, the delay the model was trained with
+  uint64_t parameters = 0;
+  int n_bands = 0;     // M
+  int pqmf_taps = 0;   // N
+  float pqmf_beta = 0.f;
+  int latent_size = 0;  // D
+  std::vector<int> encoder_channels, encoder_strides;
+  std::vector<int> decoder_channels, decoder_strides;
+  std::vector<int> dilations;
+  int kernel = 3;
+  bool noise = false;
+  uint32_t noise_seed = 0;
+  float leaky_slope = 0.2f;
+  int band_delay_frames = 0;
+  float input_gain = 1.f;
+  int latent_count = 0;
+  float latent_offset_range = 3.f;
+  float latent_scale_max = 2.f;
+
+  int encoderRatio() const noexcept;  // R_e, product of the encoder strides
+  int headChannels() const noexcept { return (noise ? 3 : 2) * n_bands; }
+
+  // Reads and checks every key; kind must be "rave". Messages name the file and the key.
+  static Error read(const ModelFile& file, RaveConfig& out) noexcept;
+};
+
+}  // namespace rt_synth

@@ -1,0 +1,102 @@
+#include "models/rave_decoder.h"
+
+#include <algorithm>
+#include <string>
+
+#include "dsp/counter_noise.h"
+#include "format/layer_loader.h"
+#include "layers/activations.h"
+
+namespace rt_synth {
+
+Error RaveDecoder::load(const ModelFile& f, const RaveConfig& c) noexcept {
+  try {
+    const auto& ch = c.decoder_channels;
+    channels_ = ch;
+    bands_ = c.n_bands;
+    re_ = c.encoderRatio();
+    slope_ = c.leaky_slope;
+    noise_ = c.noise;
+    seed_ = c.noise_seed;
+    if (Error e = load_conv1d(f, "decoder.conv_in.conv", ch[0], c.latent_size, c.kernel, 1, 1, conv_in_)) return e;
+    stages_.assign(c.decoder_strides.size(), Stage());
+    for (std::size_t i = 0; i < stages_.size(); ++i) {
+      const std::string p = "decoder.stages." + std::to_string(i);
+      const int s = c.decoder_strides[i];
+      if (Error e = load_conv_transpose1d(f, p + ".up.conv", ch[i], ch[i + 1], 2 * s, s, stages_[i].up)) return e;
+      stages_[i].residuals.assign(c.dilations.size(), RaveResidualUnit());
+      for (std::size_t j = 0; j < c.dilations.size(); ++j)
+        if (Error e = stages_[i].residuals[j].load(f, p + ".residuals." + std::to_string(j), ch[i + 1], c.kernel,
+                                                   c.dilations[j], c.leaky_slope))
+          return e;
+    }
+    return load_conv1d(f, "decoder.conv_out.conv", c.headChannels(), ch.back(), c.kernel, 1, 1, conv_out_);
+  } catch (...) {
+    return make_error(ErrorCode::kTooLarge, f.name() + ": out of memory building the RAVE decoder");
+  }
+}
+
+Error RaveDecoder::prepare(int max_latent_frames) noexcept {
+  const int m = std::max(1, max_latent_frames);
+  const int n = m * re_;  // the most frames any level sees per call
+  if (Error e = conv_in_.prepare(m)) return e;
+  int frames = m;
+  for (std::size_t i = 0; i < stages_.size(); ++i) {
+    Stage& s = stages_[i];
+    if (Error e = s.up.prepare(frames)) return e;
+    frames *= s.up.stride();
+    for (RaveResidualUnit& r : s.residuals)
+      if (Error e = r.prepare(frames)) return e;
+  }
+  if (Error e = conv_out_.prepare(n)) return e;
+  int cmax = 3 * bands_;
+  for (int c : channels_) cmax = std::max(cmax, c);
+  if (!a_.allocate(static_cast<std::size_t>(cmax) * n) || !b_.allocate(static_cast<std::size_t>(cmax) * n))
+    return make_error(ErrorCode::kTooLarge, "RaveDecoder: allocation failed");
+  max_latent_ = m;
+  return Error::none();
+}
+
+void RaveDecoder::reset() noexcept {
+  conv_in_.reset();
+  for (Stage& s : stages_) {
+    s.up.reset();
+    for (RaveResidualUnit& r : s.residuals) r.reset();
+  }
+  conv_out_.reset();
+}
+
+int RaveDecoder::process(const float* z, float* bands, int m, uint64_t first_sample) noexcept {
+  if (m <= 0) return 0;
+  if (m > max_latent_) m = max_latent_;
+  float* a = a_.data();
+  float* b = b_.data();
+  int n = conv_in_.process(z, a, m);
+  for (std::size_t i = 0; i < stages_.size(); ++i) {
+    Stage& s = stages_[i];
+    leaky_relu_inplace(a, channels_[i] * n, slope_);
+    n = s.up.process(a, b, n);
+    std::swap(a, b);
+    for (RaveResidualUnit& r : s.residuals) r.process(a, n);
+  }
+  leaky_relu_inplace(a, channels_.back() * n, slope_);
+  conv_out_.process(a, b, n);  // h [2M or 3M][n]
+  const int M = bands_;
+  // bands = h[0:M]·sigmoid(h[M:2M]) (+ sigmoid(h[2M:3M])·noise), in place in h's rows.
+  float* amp = b + static_cast<std::size_t>(M) * n;
+  kernels::sigmoid_inplace(amp, (noise_ ? 2 : 1) * M * n);
+  for (int k = 0; k < M; ++k) {
+    const float* w = b + static_cast<std::size_t>(k) * n;
+    const float* g = amp + static_cast<std::size_t>(k) * n;
+    float* dst = bands + static_cast<std::size_t>(k) * n;
+    for (int j = 0; j < n; ++j) dst[j] = w[j] * g[j];
+    if (noise_) {
+      const float* na = amp + static_cast<std::size_t>(M + k) * n;
+      for (int j = 0; j < n; ++j)
+        dst[j] += na[j] * dsp::counterNoiseValue(seed_, first_sample + static_cast<uint64_t>(j) * M + k);
+    }
+  }
+  return n;
+}
+
+}  // namespace rt_synth

@@ -1,0 +1,47 @@
+// Causal RAVE decoder, streaming (docs/rave.md §3): latent z [D][m] → PQMF bands [M][m·R_e].
+//
+//   conv_in (kernel) → per stage [lrelu, transposed conv (k = 2s, stride s), ResidualUnit(d)
+//   for d in dilations] → lrelu → conv_out (kernel) to 2M (+M with noise) channels h:
+//   bands = h[0:M]·sigmoid(h[M:2M]) (+ sigmoid(h[2M:3M])·noise)
+// Latent frame t yields band frames t·R_e .. t·R_e + R_e − 1 at once (zero-delay layers).
+// Noise: the core's counter noise (dsp/counter_noise.h); band k of band frame j takes value
+// j·M + k of the stream, i.e. sample index j·M + k: the same in TorchScript and in tests.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "format/model_file.h"
+#include "layers/cached_conv1d.h"
+#include "layers/cached_conv_transpose1d.h"
+#include "models/rave_config.h"
+#include "models/rave_residual.h"
+#include "util/aligned_buffer.h"
+#include "util/error.h"
+
+namespace rt_synth {
+
+class RaveDecoder {
+ public:
+  Error load(const ModelFile& f, const RaveConfig& c) noexcept;  // allocates
+  Error prepare(int max_latent_frames) noexcept;                 // allocates
+  void reset() noexcept;
+  // z [D][m] → bands [M][m·R_e]; first_sample = stream index of the first band frame's
+  // first sample (t·R for latent frame t), for the noise. m ≤ max_latent_frames. RT-safe.
+  int process(const float* z, float* bands, int m, uint64_t first_sample) noexcept;
+
+ private:
+  struct Stage {
+    CachedConvTranspose1d up;
+    std::vector<RaveResidualUnit> residuals;
+  };
+  CachedConv1d conv_in_, conv_out_;
+  std::vector<Stage> stages_;
+  AlignedBuffer<float> a_, b_;
+  std::vector<int> channels_;
+  int bands_ = 0, re_ = 1, max_latent_ = 0;
+  float slope_ = 0.2f;
+  bool noise_ = false;
+  uint64_t seed_ = 0;
+};
+
+}  // namespace rt_synth

@@ -1,0 +1,210 @@
+#include "models/rave_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "util/denormal_guard.h"
+
+namespace rt_synth {
+
+namespace {
+inline float clampFinite(float v, float lim) noexcept {
+  if (std::isnan(v)) return 0.f;
+  return v > lim ? lim : (v < -lim ? -lim : v);
+}
+}  // namespace
+
+Error RaveModel::fromFile(const ModelFile& file, std::unique_ptr<RaveModel>& out) noexcept {
+  try {
+    auto m = std::unique_ptr<RaveModel>(new RaveModel());
+    RaveConfig& c = m->cfg_;
+    if (Error e = RaveConfig::read(file, c)) return e;
+    if (Error e = m->analysis_.load(file, c)) return e;
+    if (Error e = m->encoder_.load(file, c)) return e;
+    if (Error e = m->decoder_.load(file, c)) return e;
+    if (Error e = m->synthesis_.load(file, c)) return e;
+    const int D = c.latent_size;
+    TensorView mu, pca, sd;
+    if (Error e = file.tensor("latent_mean", {D}, mu)) return e;
+    if (Error e = file.tensor("latent_pca", {D, D}, pca)) return e;
+    if (Error e = file.tensor("latent_std", {D}, sd)) return e;
+    if (!m->mu_.allocate(D) || !m->std_.allocate(D) || !m->mean_pca_.allocate(static_cast<std::size_t>(D) * D))
+      return make_error(ErrorCode::kTooLarge, file.name() + ": out of memory building the RAVE model");
+    std::memcpy(m->mu_.data(), mu.data, sizeof(float) * D);
+    std::memcpy(m->std_.data(), sd.data, sizeof(float) * D);
+    std::memcpy(m->mean_pca_.data(), pca.data, sizeof(float) * D * D);
+    for (int i = 0; i < D; ++i)
+      if (m->std_[i] < 0.f)
+        return make_error(ErrorCode::kBadValue, file.name() + ": latent_std[" + std::to_string(i) + "] is negative");
+    m->offset_.reset(new std::atomic<float>[D]);
+    m->scale_.reset(new std::atomic<float>[D]);
+    for (int i = 0; i < D; ++i) {
+      m->offset_[i].store(0.f);
+      m->scale_[i].store(1.f);
+    }
+    out = std::move(m);
+    return Error::none();
+  } catch (...) {
+    return make_error(ErrorCode::kTooLarge, file.name() + ": out of memory building the RAVE model");
+  }
+}
+
+Error RaveModel::load(const std::string& path, std::unique_ptr<RaveModel>& out) noexcept {
+  ModelFile file;
+  if (Error e = ModelFile::load(path, file)) return e;
+  return fromFile(file, out);
+}
+
+Error RaveModel::prepare(double sample_rate, int max_block) noexcept {
+  prepared_ = false;
+  if (!(sample_rate == static_cast<double>(cfg_.sample_rate)))
+    return make_error(ErrorCode::kInvalidArgument,
+                      "RaveModel: sample rate " + std::to_string(sample_rate) + " Hz is not supported; this model runs at " +
+                          std::to_string(cfg_.sample_rate) + " Hz (resample on the host side)");
+  if (max_block < 1) return make_error(ErrorCode::kInvalidArgument, "RaveModel: max_block must be >= 1");
+  const int R = ratio(), re = cfg_.encoderRatio(), D = cfg_.latent_size;
+  if (Error e = analysis_.prepare(R)) return e;
+  if (Error e = encoder_.prepare(re)) return e;
+  if (Error e = decoder_.prepare(1)) return e;
+  if (Error e = synthesis_.prepare(re)) return e;
+  if (!x_.allocate(R) || !bands_.allocate(static_cast<std::size_t>(cfg_.n_bands) * re) || !mean_.allocate(D) ||
+      !u_.allocate(D) || !z_.allocate(D) || !frame_.allocate(R))
+    return make_error(ErrorCode::kTooLarge, "RaveModel: out of memory in prepare");
+  max_block_ = max_block;
+  prepared_ = true;
+  reset();
+  return Error::none();
+}
+
+void RaveModel::reset() noexcept {
+  if (!prepared_) return;
+  analysis_.reset();
+  encoder_.reset();
+  decoder_.reset();
+  synthesis_.reset();
+  frame_.zero();
+  enc_samples_ = 0;
+  dec_frames_ = 0;
+}
+
+int RaveModel::encodeFrames(int n) const noexcept {
+  if (n <= 0) return 0;
+  const uint64_t R = static_cast<uint64_t>(ratio());
+  const int first = static_cast<int>((R - enc_samples_ % R) % R);  // offset of the next multiple of R
+  return n > first ? (n - 1 - first) / static_cast<int>(R) + 1 : 0;
+}
+
+int RaveModel::encodeChunk(const float* in, int n) noexcept {
+  const float g = cfg_.input_gain;
+  float* x = x_.data();
+  for (int i = 0; i < n; ++i) x[i] = clampFinite(in[i], kMaxInput) * g;
+  const int mb = analysis_.process(x, bands_.data(), n);
+  const int m = encoder_.process(bands_.data(), mean_.data(), mb);
+  enc_samples_ += static_cast<uint64_t>(n);
+  if (m == 0) return 0;
+  const int D = cfg_.latent_size;
+  const float* P = mean_pca_.data();
+  for (int i = 0; i < D; ++i) {  // u = P (mean − μ)
+    float acc = 0.f;
+    for (int j = 0; j < D; ++j) acc += P[i * D + j] * (mean_[j] - mu_[j]);
+    u_[i] = acc;
+  }
+  return m;
+}
+
+void RaveModel::decodeFrame(const float* u, float* out) noexcept {
+  const int D = cfg_.latent_size, R = ratio();
+  const float* P = mean_pca_.data();
+  for (int j = 0; j < D; ++j) z_[j] = mu_[j];
+  for (int i = 0; i < D; ++i) {  // z = Pᵀ u + μ
+    const float ui = clampFinite(u[i], kMaxControl);
+    for (int j = 0; j < D; ++j) z_[j] += P[i * D + j] * ui;
+  }
+  const int nb = decoder_.process(z_.data(), bands_.data(), 1, dec_frames_ * static_cast<uint64_t>(R));
+  synthesis_.process(bands_.data(), out, nb);
+  const float inv = 1.f / cfg_.input_gain;
+  for (int i = 0; i < R; ++i) {
+    const float v = out[i] * inv;
+    out[i] = std::isfinite(v) ? v : 0.f;
+  }
+  ++dec_frames_;
+}
+
+void RaveModel::process(const float* in, float* out, int n) noexcept {
+  if (n <= 0) return;
+  if (!prepared_) {
+    std::fill(out, out + n, 0.f);
+    return;
+  }
+  DenormalGuard guard;
+  const int R = ratio(), D = cfg_.latent_size;
+  int done = 0;
+  while (done < n) {
+    const int phase = static_cast<int>(enc_samples_ % static_cast<uint64_t>(R));
+    const int chunk = std::min(n - done, R - phase);
+    if (encodeChunk(in + done, chunk)) {  // phase was 0: latent frame t = enc_samples_/R
+      for (int i = 0; i < D; ++i)
+        u_[i] = scale_[i].load(std::memory_order_relaxed) * u_[i] + offset_[i].load(std::memory_order_relaxed);
+      decodeFrame(u_.data(), frame_.data());
+    }
+    std::memcpy(out + done, frame_.data() + phase, sizeof(float) * chunk);  // input already read
+    done += chunk;
+  }
+}
+
+int RaveModel::encode(const float* in, int n, float* u) noexcept {
+  if (n <= 0 || !prepared_) return 0;
+  DenormalGuard guard;
+  const int R = ratio(), D = cfg_.latent_size, m = encodeFrames(n);
+  int done = 0, j = 0;
+  while (done < n) {
+    const int phase = static_cast<int>(enc_samples_ % static_cast<uint64_t>(R));
+    const int chunk = std::min(n - done, R - phase);
+    if (encodeChunk(in + done, chunk) && j < m) {
+      for (int i = 0; i < D; ++i) u[static_cast<std::size_t>(i) * m + j] = u_[i];
+      ++j;
+    }
+    done += chunk;
+  }
+  return m;
+}
+
+void RaveModel::decode(const float* u, int frames, float* out) noexcept {
+  if (frames <= 0) return;
+  const int R = ratio(), D = cfg_.latent_size;
+  if (!prepared_) {
+    std::fill(out, out + static_cast<std::size_t>(frames) * R, 0.f);
+    return;
+  }
+  DenormalGuard guard;
+  for (int f = 0; f < frames; ++f) {
+    for (int i = 0; i < D; ++i) mean_[i] = u[static_cast<std::size_t>(i) * frames + f];
+    decodeFrame(mean_.data(), out + static_cast<std::size_t>(f) * R);
+  }
+}
+
+bool RaveModel::setLatentOffset(int i, float value) noexcept {
+  if (i < 0 || i >= cfg_.latent_size) return false;
+  if (std::isnan(value)) return true;
+  const float lim = cfg_.latent_offset_range * std_[i];
+  offset_[i].store(std::min(std::max(value, -lim), lim), std::memory_order_relaxed);
+  return true;
+}
+
+bool RaveModel::setLatentScale(int i, float value) noexcept {
+  if (i < 0 || i >= cfg_.latent_size) return false;
+  if (std::isnan(value)) return true;
+  scale_[i].store(std::min(std::max(value, 0.f), cfg_.latent_scale_max), std::memory_order_relaxed);
+  return true;
+}
+
+float RaveModel::latentOffset(int i) const noexcept {
+  return (i >= 0 && i < cfg_.latent_size) ? offset_[i].load(std::memory_order_relaxed) : 0.f;
+}
+float RaveModel::latentScale(int i) const noexcept {
+  return (i >= 0 && i < cfg_.latent_size) ? scale_[i].load(std::memory_order_relaxed) : 1.f;
+}
+float RaveModel::latentStd(int i) const noexcept { return (i >= 0 && i < cfg_.latent_size) ? std_[i] : 0.f; }
+
+}  // namespace rt_synth

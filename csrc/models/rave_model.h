@@ -1,0 +1,100 @@
+// Streaming RAVE-style model (docs/rave.md, docs/core-rave.md): PQMF analysis → causal
+// encoder → latent controls → causal decoder → PQMF synthesis, built from a native model file
+// of kind "rave" with every hyperparameter and tensor shape checked.
+//
+//   encode  audio → latent controls u = P(mean − μ), one frame per R samples
+//   decode  u → audio, R samples per latent frame (z = Pᵀu + μ)
+//   process audio → audio (timbre transfer = forward): encode, u' = scale·u + offset per
+//           control (atomics, settable from any thread), decode
+//
+// Block contract. Input is cut internally at the multiples of R: latent frame t is encoded
+// in the call that contains input sample t·R, decoded at once into R samples that are held
+// in a one-frame buffer, and played at their own sample indices t·R .. t·R + R − 1. So any
+// block size works (1..max_block, and beyond), output never depends on how the input is cut,
+// and the stream equals the offline model sample for sample: no buffering delay is added on
+// top of the trained delay, latency() == latency_samples of the file (L = N−1 + (R_e−1)·M:
+// the (R_e−1)·M term is the one-latent-frame buffering, already part of the training target).
+//
+// Real time: all memory is taken in prepare(); encode/decode/process do not allocate, lock,
+// log or throw, flush denormals for their duration, and sanitise input (NaN → 0, ±Inf and
+// huge values clamped) and output (non-finite → 0), so the state is never poisoned.
+// encode, decode and process share the encoder/decoder state: use one of them per stream
+// (or reset() in between).
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "format/model_file.h"
+#include "models/rave_config.h"
+#include "models/rave_decoder.h"
+#include "models/rave_encoder.h"
+#include "models/rave_pqmf.h"
+#include "util/aligned_buffer.h"
+#include "util/error.h"
+
+namespace rt_synth {
+
+class RaveModel {
+ public:
+  static constexpr float kMaxInput = 16.f;    // audio clamp (±24 dBFS)
+  static constexpr float kMaxControl = 1e3f;  // latent control clamp
+
+  static Error fromFile(const ModelFile& file, std::unique_ptr<RaveModel>& out) noexcept;
+  static Error load(const std::string& path, std::unique_ptr<RaveModel>& out) noexcept;
+
+  // Only the model's own sample rate (kInvalidArgument otherwise). max_block ≥ 1: the
+  // largest n the host will pass (the model itself works per latent frame, so larger n
+  // work too). Allocates; then reset().
+  Error prepare(double sample_rate, int max_block) noexcept;
+  void reset() noexcept;  // silence, sample counters to 0 (latent controls are kept)
+
+  // audio in[n] → audio out[n] (in == out allowed). Before prepare(): silence. RT-safe.
+  void process(const float* in, float* out, int n) noexcept;
+  // Latent frames the next encode(n) will return.
+  int encodeFrames(int n) const noexcept;
+  // audio in[n] → u [D][m] (channel-major, row stride m = encodeFrames(n)); returns m.
+  int encode(const float* in, int n, float* u) noexcept;
+  // u [D][frames] (row stride frames) → out[frames·R]. RT-safe.
+  void decode(const float* u, int frames, float* out) noexcept;
+
+  // Latent controls (thread-safe, lock-free): u'_i = scale_i·u_i + offset_i in forward.
+  // Clamped to |offset| ≤ latent_offset_range·std_i and 0 ≤ scale ≤ latent_scale_max;
+  // NaN is ignored. Returns false for a bad index.
+  bool setLatentOffset(int i, float value) noexcept;
+  bool setLatentScale(int i, float value) noexcept;
+  float latentOffset(int i) const noexcept;
+  float latentScale(int i) const noexcept;
+  float latentStd(int i) const noexcept;
+
+  int latency() const noexcept { return static_cast<int>(cfg_.latency_samples); }
+  int ratio() const noexcept { return static_cast<int>(cfg_.ratio); }
+  int latentSize() const noexcept { return cfg_.latent_size; }
+  int sampleRate() const noexcept { return static_cast<int>(cfg_.sample_rate); }
+  int maxBlock() const noexcept { return max_block_; }
+  bool prepared() const noexcept { return prepared_; }
+  const RaveConfig& config() const noexcept { return cfg_; }
+
+ private:
+  RaveModel() = default;
+  // Encodes one chunk that does not cross a multiple of R; returns 0 or 1 latent frame (u_).
+  int encodeChunk(const float* in, int n) noexcept;
+  void decodeFrame(const float* u, float* out) noexcept;  // u [D] → out[R]
+
+  RaveConfig cfg_;
+  RavePqmfAnalysis analysis_;
+  RavePqmfSynthesis synthesis_;
+  RaveEncoder encoder_;
+  RaveDecoder decoder_;
+  AlignedBuffer<float> mean_pca_;  // latent_pca [D][D]
+  AlignedBuffer<float> mu_, std_;  // latent_mean, latent_std [D]
+  std::unique_ptr<std::atomic<float>[]> offset_, scale_;
+  AlignedBuffer<float> x_, bands_, mean_, u_, z_, frame_;
+  uint64_t enc_samples_ = 0;  // samples the encoder has consumed
+  uint64_t dec_frames_ = 0;   // latent frames decoded
+  int max_block_ = 0;
+  bool prepared_ = false;
+};
+
+}  // namespace rt_synth
