@@ -22,7 +22,8 @@ def export_rave(payload: dict, out: str | Path, formats, onnx_frames: int = 1) -
         if "native" in formats:
             from rt_synth.export.rave_native import write_rave
 
-            written["native"] = write_rave(model, out.with_name(name + ".rtsynth"), name)
+            written["native"] = write_rave(model, out.with_name(name + ".rtsynth"), name,
+                                           payload.get("measurements"))
         if "torchscript" in formats:
             from rt_synth.export.rave_torchscript import export_torchscript
 

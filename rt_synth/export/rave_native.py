@@ -30,7 +30,9 @@ def rave_tensors(model) -> dict[str, np.ndarray]:
     return out
 
 
-def write_rave(model, path: str | Path, name: str) -> Path:
+def write_rave(model, path: str | Path, name: str, measurements: dict | None = None) -> Path:
+    """measurements (optional, from rt_synth.models.rave.measure via the payload):
+    ``latency_samples`` (measured onset/envelope delay) and ``heldout_distance``."""
     import gguf
 
     path = Path(path)
@@ -64,6 +66,11 @@ def write_rave(model, path: str | Path, name: str) -> Path:
     w.add_uint32("rt_synth.control.latent_count", c.latent_size)
     w.add_float32("rt_synth.control.latent_offset_range", LATENT_OFFSET_RANGE)
     w.add_float32("rt_synth.control.latent_scale_max", LATENT_SCALE_MAX)
+    m = measurements or {}
+    if "latency_samples" in m:
+        w.add_float32("rt_synth.rave.measured_latency_samples", float(m["latency_samples"]))
+    if "heldout_distance" in m:
+        w.add_float32("rt_synth.rave.heldout_distance", float(m["heldout_distance"]))
     for tname, arr in rave_tensors(model).items():
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"tensor {tname} has non-finite values: the model is broken")

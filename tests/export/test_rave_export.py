@@ -139,3 +139,14 @@ def test_cli_export(rave, tmp_path, capsys):
     capsys.readouterr()
     assert main(["export", str(tmp_path / "fresh.pt"), "--out", str(tmp_path / "f")]) == 2
     assert "latent statistics" in capsys.readouterr().err
+
+
+def test_native_file_reads_in_the_core_reader(rave, tmp_path):
+    core = pytest.importorskip("rt_synth._core")
+    f = core.ModelFile(str(write_rave(rave, tmp_path / "m", "m", {"latency_samples": 450.0})))
+    c = rave.config
+    assert f.get_string("rt_synth.kind") == "rave"
+    assert f.get_u32("rt_synth.latency_samples") == c.latency
+    assert f.get("rt_synth.rave.decoder_strides") == list(c.decoder_strides)
+    assert abs(f.get_f32("rt_synth.rave.measured_latency_samples") - 450.0) < 1e-6
+    assert f.tensor_shape("pqmf.analysis.conv.weight") == [c.n_bands, 1, c.pqmf_taps]
