@@ -2,8 +2,9 @@
 inputs and outputs.
 
 Inputs:  audio [B, 1, n] (n = block, a multiple of the ratio R, fixed at export),
-         noise [B, M, n/M] (white, in [-1, 1): band k of band frame j is value j*M + k of
-         the caller's noise stream, see rt_synth/models/rave/streaming.py band_noise),
+         noise [B, M, n/M] (only with the noise branch; white, in [-1, 1): band k of band
+         frame j is value j*M + k of the caller's noise stream, see
+         rt_synth/models/rave/streaming.py band_noise),
          then the state tensors ``enc_<i>_in`` and ``dec_<i>_in`` (order in streaming.py).
 Outputs: audio [B, 1, n] then ``enc_<i>_out``, ``dec_<i>_out`` in the same order.
 With n a multiple of R every state keeps its shape; zeros = the state after reset.
@@ -70,7 +71,7 @@ class OnnxRaveStream:
         self.session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
         shapes = {i.name: i.shape for i in self.session.get_inputs()}
         self.block = shapes["audio"][2]
-        self.n_bands = shapes["noise"][1]
+        self.has_noise = "noise" in shapes  # absent when the model has no noise branch
         self.state_names = [i.name for i in self.session.get_inputs() if i.name.endswith("_in")]
         self.state = {n: np.zeros(shapes[n], dtype=np.float32) for n in self.state_names}
 
@@ -78,8 +79,11 @@ class OnnxRaveStream:
         for v in self.state.values():
             v[...] = 0
 
-    def step(self, audio, noise):
-        out = self.session.run(None, {"audio": audio, "noise": noise, **self.state})
+    def step(self, audio, noise=None):
+        feeds = {"audio": audio, **self.state}
+        if self.has_noise:
+            feeds["noise"] = noise
+        out = self.session.run(None, feeds)
         for name, value in zip(self.state_names, out[1:]):
             self.state[name] = value
         return out[0]

@@ -150,3 +150,17 @@ def test_native_file_reads_in_the_core_reader(rave, tmp_path):
     assert f.get("rt_synth.rave.decoder_strides") == list(c.decoder_strides)
     assert abs(f.get_f32("rt_synth.rave.measured_latency_samples") - 450.0) < 1e-6
     assert f.tensor_shape("pqmf.analysis.conv.weight") == [c.n_bands, 1, c.pqmf_taps]
+
+
+def test_onnx_without_noise_branch(tmp_path):
+    torch.manual_seed(1)
+    m = RaveModel(CONFIGS["tiny"].with_overrides(noise=False)).eval()
+    m.latent_stats_ready.fill_(1)
+    stream = OnnxRaveStream(export_onnx(m, tmp_path / "n.onnx"))
+    assert not stream.has_noise
+    x = _signal(m.config, 12)
+    r = m.config.ratio
+    y = np.concatenate([stream.step(x[..., i * r:(i + 1) * r].numpy()) for i in range(12)], -1)
+    with torch.no_grad():
+        ref = m.reconstruct(x).numpy()
+    assert np.abs(y - ref).max() <= 1e-4
