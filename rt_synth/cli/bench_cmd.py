@@ -54,9 +54,12 @@ def run(args) -> int:
         print(json.dumps(result, indent=None if args.json else 2))
         return 0
     from rt_synth.benchmark.runtime_comparison import compare
+    from rt_synth.core import load_core
 
     ts = args.torchscript or model.with_suffix(".ts")
     onnx = args.onnx or model.with_suffix(".onnx")
+    if load_core().ModelFile(str(model)).get("rt_synth.kind") == "rave":
+        from rt_synth.benchmark.rave_comparison import compare_rave as compare
     result = compare(model, args.block, args.seconds, ts, onnx)
     if args.json:
         print(json.dumps(result))

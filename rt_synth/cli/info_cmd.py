@@ -26,7 +26,7 @@ def describe(path: str) -> dict:
     try:
         f = core.ModelFile(path)
         kind = f.get(PREFIX + "kind")
-        if kind == "ddsp":
+        if kind in ("ddsp", "rave"):
             core.load_model(path)  # builds it: tensor shapes against hyperparameters
     except core.ModelFileError as exc:
         raise UserError(f"{path} is not a usable model file: {exc}") from exc
