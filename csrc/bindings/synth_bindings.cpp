@@ -7,12 +7,15 @@
 #include <sched.h>
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "synth/engine.h"
 #include "synth/synth_engine.h"
 
 namespace py = pybind11;
@@ -72,8 +75,12 @@ void register_synth_bindings(py::module_& m) {
            }),
            py::arg("path"), py::arg("voices") = 8)
       .def("prepare",
-           [](SynthEngine& e, double sr, int max_block) { check(e.prepare(sr, max_block)); },
-           py::arg("sample_rate") = 48000.0, py::arg("max_block") = 4096)
+           [](SynthEngine& e, double sr, int max_block, int lookahead) { check(e.prepare(sr, max_block, lookahead)); },
+           py::arg("sample_rate") = 48000.0, py::arg("max_block") = 4096, py::arg("lookahead_frames") = -1,
+           "lookahead_frames: -1 auto (1 when max_block < hop), 0, or 1 (one hop of added latency, "
+           "network step spread over the frame's blocks)")
+      .def_property_readonly("lookahead_frames", &SynthEngine::lookaheadFrames)
+      .def_property_readonly("network_groups", &SynthEngine::networkGroups)
       .def("process",
            [](SynthEngine& e, int n) {
              if (n < 0) throw py::value_error("n must be >= 0");
@@ -198,4 +205,144 @@ void register_synth_bindings(py::module_& m) {
            },
            py::arg("n_blocks"), py::arg("block"), py::arg("realtime") = false,
            "(wall_ns[n], thread_cpu_ns[n], realtime_granted) per process() call.");
+
+
+  py::class_<Engine>(m, "Engine",
+                     "What a host embeds: MIDI synth or timbre transfer over one model, any host rate "
+                     "(docs/synth-engine.md, Engine).")
+      .def(py::init([](const std::string& path, int voices, int lookahead) {
+             EngineOptions o;
+             o.max_voices = voices;
+             o.lookahead_frames = lookahead;
+             std::unique_ptr<Engine> e;
+             check(Engine::load(path, o, e));
+             return e;
+           }),
+           py::arg("path"), py::arg("voices") = 8, py::arg("lookahead_frames") = -1)
+      .def("prepare", [](Engine& e, double sr, int max_block) { check(e.prepare(sr, max_block)); },
+           py::arg("sample_rate") = 48000.0, py::arg("max_block") = 4096)
+      .def("set_mode",
+           [](Engine& e, const std::string& m) {
+             if (m != "synth" && m != "transfer") throw py::value_error("mode must be 'synth' or 'transfer'");
+             check(e.setMode(m == "synth" ? Engine::Mode::kSynth : Engine::Mode::kTransfer));
+           },
+           py::arg("mode"), "Any thread; takes effect (5 ms cross-fade) at the next process() block.")
+      .def_property_readonly("mode", [](const Engine& e) { return e.mode() == Engine::Mode::kSynth ? "synth" : "transfer"; })
+      .def_property_readonly("transfer_available", &Engine::transferAvailable)
+      .def("process",
+           [](Engine& e, int n, py::object input) {
+             if (n < 0) throw py::value_error("n must be >= 0");
+             F32 out(n);
+             float* o = out.mutable_data();
+             if (input.is_none()) {
+               py::gil_scoped_release nogil;
+               if (n) e.process(nullptr, o, n);
+             } else {
+               F32 in = input.cast<F32>();
+               if (in.ndim() != 1 || in.shape(0) != n) throw py::value_error("input must be 1-D with n samples");
+               const float* ip = in.data();
+               py::gil_scoped_release nogil;
+               if (n) e.process(ip, o, n);
+             }
+             return out;
+           },
+           py::arg("n"), py::arg("input") = py::none(), "Next n samples; input: n samples (transfer mode).")
+      .def("process_into",
+           [](Engine& e, py::array_t<float, py::array::c_style> out, py::object input) {
+             if (out.ndim() != 1) throw py::value_error("out must be 1-D float32 contiguous");
+             float* o = out.mutable_data();
+             const int n = static_cast<int>(out.shape(0));
+             const float* ip = nullptr;
+             py::array_t<float, py::array::c_style> in;
+             if (!input.is_none()) {
+               in = input.cast<py::array_t<float, py::array::c_style>>();
+               if (in.ndim() != 1 || in.shape(0) < n) throw py::value_error("input must be 1-D float32 with >= len(out) samples");
+               ip = in.data();
+             }
+             py::gil_scoped_release nogil;
+             if (n) e.process(ip, o, n);
+           },
+           py::arg("out"), py::arg("input") = py::none(),
+           "Renders len(out) samples into out (no allocation); input: float32 C-contiguous (transfer mode).")
+      .def("live_block",
+           [](Engine& e, py::array_t<float, py::array::c_style> out, py::object input,
+              py::array_t<float, py::array::c_style> scratch) {
+             // One call per audio callback: input channel 0 (frames × channels, any layout numpy
+             // gives) → engine → scratch[frames] → every output channel (frames × channels,
+             // C-contiguous). Returns (sum of squares, peak) of the block. No numpy temporaries.
+             if (out.ndim() != 2 || scratch.ndim() != 1 || scratch.shape(0) < 2 * out.shape(0))
+               throw py::value_error("out: (frames, channels) float32; scratch: float32 >= 2*frames");
+             const int n = static_cast<int>(out.shape(0)), ch = static_cast<int>(out.shape(1));
+             float* o = out.mutable_data();
+             float* y = scratch.mutable_data();
+             float* x = y + n;
+             const float* ip = nullptr;
+             py::buffer_info ib;
+             if (!input.is_none()) {
+               py::array_t<float> in = input.cast<py::array_t<float>>();
+               ib = in.request();
+               if (ib.ndim != 2 || ib.shape[0] < n) throw py::value_error("input: (frames, channels) float32");
+               const char* base = static_cast<const char*>(ib.ptr);
+               for (int i = 0; i < n; ++i) x[i] = *reinterpret_cast<const float*>(base + i * ib.strides[0]);
+               ip = x;
+             }
+             double sq = 0.0;
+             float peak = 0.f;
+             {
+               py::gil_scoped_release nogil;
+               if (n) e.process(ip, y, n);
+               for (int i = 0; i < n; ++i) {
+                 const float v = y[i];
+                 sq += static_cast<double>(v) * v;
+                 peak = std::max(peak, std::fabs(v));
+                 for (int c = 0; c < ch; ++c) o[static_cast<size_t>(i) * ch + c] = v;
+               }
+             }
+             return py::make_tuple(sq, peak);
+           },
+           py::arg("out"), py::arg("input"), py::arg("scratch"))
+      .def("push_midi",
+           [](Engine& e, const py::object& data, int offset) {
+             const auto b = bytesFrom(data);
+             return e.pushMidi(b.data(), static_cast<int>(b.size()), offset);
+           },
+           py::arg("data"), py::arg("offset") = 0, "Host-sample offset; synth mode only (False in transfer mode).")
+      .def("set_param", [](Engine& e, const py::object& p, float v) { return e.setParam(paramFrom(p), v); },
+           py::arg("param"), py::arg("value"))
+      .def("param", [](Engine& e, const py::object& p) { return e.synth().param(paramFrom(p)); }, py::arg("param"))
+      .def("set_transfer",
+           [](Engine& e, py::object pitch_shift, py::object input_gain_db, py::object loudness_offset_db,
+              py::object dry, py::object wet) {
+             TimbreTransfer* t = e.transfer();
+             if (!t) throw std::runtime_error("this model cannot run timbre transfer");
+             if (!pitch_shift.is_none()) t->setPitchShift(pitch_shift.cast<float>());
+             if (!input_gain_db.is_none()) t->setInputGainDb(input_gain_db.cast<float>());
+             if (!loudness_offset_db.is_none()) t->setLoudnessOffsetDb(loudness_offset_db.cast<float>());
+             if (!dry.is_none() || !wet.is_none())
+               t->setDryWet(dry.is_none() ? 0.f : dry.cast<float>(), wet.is_none() ? 1.f : wet.cast<float>());
+           },
+           py::arg("pitch_shift") = py::none(), py::arg("input_gain_db") = py::none(),
+           py::arg("loudness_offset_db") = py::none(), py::arg("dry") = py::none(), py::arg("wet") = py::none())
+      .def("reset", &Engine::reset, "Silence now (call only while process() is not running).")
+      .def_property_readonly("latency", &Engine::latency, "host samples, for the requested mode")
+      .def("latency_for", [](const Engine& e, const std::string& m) {
+             return e.latencyFor(m == "transfer" ? Engine::Mode::kTransfer : Engine::Mode::kSynth); })
+      .def_property_readonly("latency_seconds", &Engine::latencySeconds)
+      .def_property_readonly("sample_rate", &Engine::hostRate)
+      .def_property_readonly("model_rate", &Engine::modelRate)
+      .def_property_readonly("hop", [](Engine& e) { return e.synth().hop(); })
+      .def_property_readonly("lookahead_frames", [](Engine& e) { return e.synth().lookaheadFrames(); })
+      .def("stats",
+           [](Engine& e) {
+             const EngineStats s = e.synth().stats();
+             py::dict d;
+             d["active_voices"] = s.active_voices;
+             d["events_dropped"] = s.events_dropped;
+             d["midi_events"] = s.midi_events;
+             d["notes_stolen"] = s.notes_stolen;
+             d["last_peak"] = s.last_peak;
+             d["limiter_gain"] = s.limiter_gain;
+             d["mode"] = e.activeMode() == Engine::Mode::kSynth ? "synth" : "transfer";
+             return d;
+           });
 }

@@ -48,7 +48,7 @@ Error SynthEngine::load(const std::string& path, int max_voices, std::unique_ptr
   return fromFile(file, max_voices, out);
 }
 
-Error SynthEngine::prepare(double sample_rate, int max_block) noexcept {
+Error SynthEngine::prepare(double sample_rate, int max_block, int lookahead_frames) noexcept {
   prepared_ = false;
   if (!(sample_rate == static_cast<double>(cfg_.sample_rate)))
     return make_error(ErrorCode::kInvalidArgument,
@@ -56,11 +56,25 @@ Error SynthEngine::prepare(double sample_rate, int max_block) noexcept {
                           " Hz is not supported; this model runs at " + std::to_string(cfg_.sample_rate) +
                           " Hz (resample on the host side)");
   if (max_block < 1) return make_error(ErrorCode::kInvalidArgument, "SynthEngine: max_block must be >= 1");
+  if (lookahead_frames < -1 || lookahead_frames > 1)
+    return make_error(ErrorCode::kInvalidArgument, "SynthEngine: lookahead_frames must be -1 (auto), 0 or 1");
   try {
-    if (Error e = net_.prepare(max_voices_)) return e;
     hop_ = static_cast<int>(cfg_.hop);
+    lookahead_ = lookahead_frames < 0 ? (max_block < hop_ ? 1 : 0) : lookahead_frames;
+    groups_ = lookahead_ ? std::min(kMaxGroups, max_voices_) : 1;
+    const int per = (max_voices_ + groups_ - 1) / groups_;
+    for (int g = 0; g <= groups_; ++g) group_start_[g] = std::min(max_voices_, g * per);
+    for (int g = 0; g < groups_; ++g) group_due_[g] = g * hop_ / groups_;
+    if (Error e = net_.prepare(max_voices_)) return e;
     voices_.assign(max_voices_, Voice());
     for (int i = 0; i < max_voices_; ++i) voices_[i].prepare(cfg_, i);
+    rvoices_.clear();
+    staged_.clear();
+    if (lookahead_) {
+      rvoices_.assign(max_voices_, Voice());
+      for (int i = 0; i < max_voices_; ++i) rvoices_[i].prepare(cfg_, i);
+      staged_.resize(max_voices_);
+    }
     f0_.assign(max_voices_, 0.f);
     ld_.assign(max_voices_, 0.f);
     raw_.assign(static_cast<size_t>(max_voices_) * net_.numOutputs(), 0.f);
@@ -81,6 +95,12 @@ Error SynthEngine::prepare(double sample_rate, int max_block) noexcept {
 void SynthEngine::reset() noexcept {
   if (!prepared_) return;
   for (auto& v : voices_) v.clear();
+  for (size_t i = 0; i < rvoices_.size(); ++i) {
+    rvoices_[i].clear();
+    voices_[i].saveControl(staged_[i]);
+  }
+  groups_done_ = groups_;  // nothing staged
+  first_frame_ = true;
   net_.reset();
   limiter_.reset();
   parser_.reset();
@@ -210,7 +230,10 @@ void SynthEngine::applyEvent(const EngineEvent& e) noexcept {
     case EngineEvent::kMidi: {
       MidiEvent m;
       for (int i = 0; i < e.len && i < static_cast<int>(sizeof e.bytes); ++i)
-        if (parser_.feed(e.bytes[i], m)) handleMidi(m);
+        if (parser_.feed(e.bytes[i], m)) {
+          handleMidi(m);
+          if (parser_.pendingRpn(m)) handleMidi(m);  // RPN 0: bend range
+        }
       break;
     }
     case EngineEvent::kParam:
@@ -245,6 +268,7 @@ void SynthEngine::handleMidi(const MidiEvent& m) noexcept {
     case MidiType::kNoteOn: noteOn(m.data1, m.data2); break;
     case MidiType::kNoteOff: noteOff(m.data1); break;
     case MidiType::kPitchBend: bend_ = std::clamp(m.bend / 8192.f, -1.f, 1.f); break;
+    case MidiType::kBendRange: applyParam(Param::kBendRangeSemitones, m.bend / 100.f); break;
     case MidiType::kControlChange:
       switch (m.data1) {
         case 64: sustainPedal(m.data2 >= 64); break;
@@ -433,7 +457,7 @@ void SynthEngine::resetControllers() noexcept {
   sustainPedal(false);
 }
 
-void SynthEngine::beginFrame() noexcept {
+int SynthEngine::frameControls() noexcept {
   const double sr = cfg_.sample_rate;
   const bool legato = params_[pidx(Param::kLegato)] >= 0.5f;
   const float glide_s = params_[pidx(Param::kGlideS)];
@@ -471,13 +495,64 @@ void SynthEngine::beginFrame() noexcept {
     ld_[i] = std::clamp(ld, cfg_.loudness_min_db, cfg_.loudness_max_db);
     batch = i + 1;
   }
+  return batch;
+}
+
+void SynthEngine::beginFrame() noexcept {
+  const int batch = frameControls();
   if (batch == 0) return;
   net_.step(f0_.data(), ld_.data(), raw_.data(), batch);
   const int n_out = net_.numOutputs();
+  const float sr = static_cast<float>(cfg_.sample_rate);
   for (int i = 0; i < batch; ++i) {
     Voice& v = voices_[i];
     if (v.state == Voice::State::kIdle) continue;
-    v.beginFrame(f0_[i], raw_.data() + static_cast<size_t>(i) * n_out, static_cast<float>(sr));
+    v.beginFrame(f0_[i], raw_.data() + static_cast<size_t>(i) * n_out, sr);
+  }
+}
+
+// Lookahead. The control voices (voices_) run one frame ahead of the render voices: at the
+// boundary of frame k the controls of frame k+1 are computed from the events due by now, and
+// their network step is spread over frame k's blocks, group by group. The result is the
+// lookahead-free engine's output for the same events delayed by one hop, sample for sample
+// (tested), whatever the block size.
+void SynthEngine::lookaheadAdvance() noexcept {
+  runGroupsBefore(hop_ + 1);  // whatever the blocks of the last frame left undone
+  const int n_out = net_.numOutputs();
+  const float sr = static_cast<float>(cfg_.sample_rate);
+  for (int i = 0; i < max_voices_; ++i) {
+    Voice& r = rvoices_[i];
+    r.loadControl(staged_[i]);
+    if (r.state != Voice::State::kIdle) r.beginFrame(f0_[i], raw_.data() + static_cast<size_t>(i) * n_out, sr);
+  }
+  for (auto& v : voices_) v.advanceControl(hop_);  // the frame the render voices are about to play
+  // The first boundary after reset stands for two: the frame now starting had no controls
+  // staged (silence), and the per-frame state (vibrato LFO) advances as it would have.
+  if (first_frame_) {
+    frameControls();
+    first_frame_ = false;
+  }
+}
+
+void SynthEngine::lookaheadStage() noexcept {
+  frameControls();
+  for (int i = 0; i < max_voices_; ++i) voices_[i].saveControl(staged_[i]);
+  for (int g = 0; g < groups_; ++g) {
+    int b = 0;
+    for (int i = group_start_[g]; i < group_start_[g + 1]; ++i)
+      if (voices_[i].state != Voice::State::kIdle) b = i - group_start_[g] + 1;
+    group_batch_[g] = b;
+  }
+  groups_done_ = 0;
+}
+
+void SynthEngine::runGroupsBefore(int pos) noexcept {
+  const int n_out = net_.numOutputs();
+  while (groups_done_ < groups_ && group_due_[groups_done_] < pos) {
+    const int g = groups_done_++;
+    const int s = group_start_[g];
+    if (group_batch_[g] > 0)
+      net_.stepGroup(s, f0_.data() + s, ld_.data() + s, raw_.data() + static_cast<size_t>(s) * n_out, group_batch_[g]);
   }
 }
 
@@ -493,14 +568,21 @@ void SynthEngine::process(const float* /*in*/, float* out, int n) noexcept {
   int done = 0;
   while (done < n) {
     if (pos_ >= hop_) {
-      applyDueEvents(done);
-      beginFrame();
+      if (lookahead_) {
+        lookaheadAdvance();
+        applyDueEvents(done);
+        lookaheadStage();
+      } else {
+        applyDueEvents(done);
+        beginFrame();
+      }
       pos_ = 0;
     }
     const int chunk = std::min(n - done, hop_ - pos_);
+    if (lookahead_) runGroupsBefore(pos_ + chunk);
     float* mix = out + done;
     std::fill(mix, mix + chunk, 0.f);
-    for (auto& v : voices_)
+    for (auto& v : lookahead_ ? rvoices_ : voices_)
       if (v.state != Voice::State::kIdle) v.renderAdd(mix, chunk);
     for (int i = 0; i < chunk; ++i) {
       gain_ += (gain_target_ - gain_) * gain_coef_;
@@ -513,7 +595,7 @@ void SynthEngine::process(const float* /*in*/, float* out, int n) noexcept {
   }
   for (int i = 0; i < n_pending_; ++i) pending_[i].offset = std::max(pending_[i].offset - n, -1);
   int active = 0;
-  for (const auto& v : voices_) active += v.state != Voice::State::kIdle;
+  for (const auto& v : lookahead_ ? rvoices_ : voices_) active += v.state != Voice::State::kIdle;
   st_active_.store(active, std::memory_order_relaxed);
   st_peak_.store(peak, std::memory_order_relaxed);
   st_lgain_.store(limiter_.gain(), std::memory_order_relaxed);

@@ -28,7 +28,7 @@
 #include "format/model_file.h"
 #include "host/stream_engine.h"
 #include "models/ddsp_config.h"
-#include "models/ddsp_network.h"
+#include "synth/bank_network.h"
 #include "synth/event_queue.h"
 #include "synth/limiter.h"
 #include "synth/midi_parser.h"
@@ -69,15 +69,23 @@ class SynthEngine : public StreamEngine {
   static Error fromFile(const ModelFile& file, int max_voices, std::unique_ptr<SynthEngine>& out) noexcept;
   static Error load(const std::string& path, int max_voices, std::unique_ptr<SynthEngine>& out) noexcept;
 
-  // Only the model's own rate for now (a host-side resampler adapts others). Allocates.
-  Error prepare(double sample_rate, int max_block) noexcept;
+  // Only the model's own rate (Engine / HostAdapter adapt others). Allocates.
+  // lookahead_frames: 0 = the network step for a frame runs at that frame's boundary (one
+  // block in hop/block carries the whole bank's step); 1 = the step for frame k+1 is computed
+  // during frame k, split into voice groups spread over the frame's blocks (flat per-block
+  // cost), at one frame (hop samples) of added control latency, reported by latency().
+  // -1 (default) = 1 when max_block < hop, else 0. See docs/synth-engine.md "Lookahead".
+  Error prepare(double sample_rate, int max_block, int lookahead_frames = -1) noexcept;
   // Audio thread. `in` is unused by the synth (may be null); out[n]; any n ≥ 1.
   void process(const float* in, float* out, int n) noexcept override;
   // Audio thread (or while process() is not running): silence; pending events cleared;
   // controllers (bend, sustain, mod wheel, expression) at rest; other parameters and the
   // CC map are kept.
   void reset() noexcept;
-  int latency() const noexcept override { return 0; }  // control → audio; MIDI jitter: see above
+  // Control → audio delay: lookaheadFrames()·hop (0 or 192 at 48 kHz); MIDI jitter: see above.
+  int latency() const noexcept override { return lookahead_ * hop_; }
+  int lookaheadFrames() const noexcept { return lookahead_; }
+  int networkGroups() const noexcept { return lookahead_ ? groups_ : 1; }
   int maxBlock() const noexcept override { return max_block_; }  // any n works; this is prepare's
 
   // Any thread, lock-free. sample_offset: position in the next process() block (clamped
@@ -119,18 +127,31 @@ class SynthEngine : public StreamEngine {
   void resetControllers() noexcept;
   void startVoice(int slot, int note, int velocity) noexcept;
   void beginFrame() noexcept;
+  int frameControls() noexcept;       // per-voice f0_/ld_ for the frame; returns the batch
+  void lookaheadAdvance() noexcept;   // boundary, before events: render voices take the staged frame
+  void lookaheadStage() noexcept;     // boundary, after events: controls of the next frame
+  void runGroupsBefore(int pos) noexcept;  // lookahead steps due before frame position pos
   void releaseVoice(Voice& v) noexcept;
   int usableVoices() const noexcept;
 
   DDSPConfig cfg_;
-  DDSPNetwork net_;
+  BankNetwork net_;  // = DDSPNetwork (same ops) + stepGroup() for the lookahead
   int max_voices_ = 8;
   int max_block_ = 0;
   bool prepared_ = false;
   int hop_ = 192;
   int pos_ = 0;  // samples of the current frame already rendered (hop = at a boundary)
 
-  std::vector<Voice> voices_;
+  std::vector<Voice> voices_;  // the voices events act on (with lookahead: the control side)
+
+  // Lookahead (lookahead_ == 1): render voices one frame behind voices_, the staged control
+  // state they take at the next boundary, and the network split into voice groups.
+  static constexpr int kMaxGroups = 3;
+  int lookahead_ = 0, groups_ = 1, groups_done_ = 0;
+  bool first_frame_ = true;
+  int group_start_[kMaxGroups + 1] = {}, group_due_[kMaxGroups] = {}, group_batch_[kMaxGroups] = {};
+  std::vector<Voice> rvoices_;
+  std::vector<Voice::ControlState> staged_;
   std::vector<float> f0_, ld_, raw_;  // [V], [V], [V][n_out]
   std::unique_ptr<Queue> queue_;
   std::vector<EngineEvent> pending_;  // sorted by offset, capacity kMaxPending

@@ -32,12 +32,16 @@ void Voice::clear() noexcept {
   noise_.reset();
   fade_ = 1.f;
   fade_step_ = 0.f;
+  ++epoch_;
 }
 
 void Voice::start(int n, int vel, float ld, uint64_t a, uint64_t seed) noexcept {
   osc_.reset();
   noise_.reset();
   gen_.reset(seed);
+  seed_ = seed;
+  ++epoch_;
+  ++seed_epoch_;
   env.reset();
   env.noteOn();
   state = State::kPlaying;
@@ -94,6 +98,78 @@ void Voice::renderAdd(float* mix, int n) noexcept {
     float s = b[i] * gate * fade_;
     if (!std::isfinite(s)) s = 0.f;
     mix[i] += s;
+  }
+  if (!env.active() || (state == State::kFading && fade_ <= 0.f)) {
+    state = State::kIdle;
+    note = -1;
+    key_down = sustained = false;
+    fade_ = 1.f;
+    fade_step_ = 0.f;
+  }
+}
+
+}  // namespace rt_synth::synth
+
+namespace rt_synth::synth {
+
+void Voice::saveControl(ControlState& c) const noexcept {
+  c.state = state;
+  c.note = note;
+  c.velocity = velocity;
+  c.pending_note = pending_note;
+  c.pending_velocity = pending_velocity;
+  c.key_down = key_down;
+  c.sustained = sustained;
+  c.pending_released = pending_released;
+  c.age = age;
+  c.seed = seed_;
+  c.epoch = epoch_;
+  c.seed_epoch = seed_epoch_;
+  c.pitch = pitch;
+  c.target_pitch = target_pitch;
+  c.note_loudness_db = note_loudness_db;
+  c.fade = fade_;
+  c.fade_step = fade_step_;
+  c.env = env;
+}
+
+void Voice::loadControl(const ControlState& c) noexcept {
+  if (c.epoch != epoch_) {  // start() / clear() happened on the control side
+    osc_.reset();
+    noise_.reset();
+    epoch_ = c.epoch;
+  }
+  if (c.seed_epoch != seed_epoch_) {
+    gen_.reset(c.seed);
+    seed_ = c.seed;
+    seed_epoch_ = c.seed_epoch;
+  }
+  state = c.state;
+  note = c.note;
+  velocity = c.velocity;
+  pending_note = c.pending_note;
+  pending_velocity = c.pending_velocity;
+  key_down = c.key_down;
+  sustained = c.sustained;
+  pending_released = c.pending_released;
+  age = c.age;
+  pitch = c.pitch;
+  target_pitch = c.target_pitch;
+  note_loudness_db = c.note_loudness_db;
+  fade_ = c.fade;
+  fade_step_ = c.fade_step;
+  env = c.env;
+}
+
+void Voice::advanceControl(int n) noexcept {
+  if (state == State::kIdle) return;
+  // Exactly the envelope / fade / end logic of renderAdd over a whole frame.
+  for (int i = 0; i < n; ++i) {
+    env.next();
+    if (state == State::kFading) {
+      fade_ -= fade_step_;
+      if (fade_ <= 0.f) fade_ = 0.f;
+    }
   }
   if (!env.active() || (state == State::kFading && fade_ <= 0.f)) {
     state = State::kIdle;

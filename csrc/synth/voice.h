@@ -54,6 +54,26 @@ class Voice {
 
   float level() const noexcept { return env.value() * fade_; }
 
+  // Lookahead mode (SynthEngine, lookahead_frames = 1): a "control" voice runs one frame ahead
+  // of the "render" voice that makes the sound. The control voice takes the events and is
+  // advanced with advanceControl() (the envelope / fade / end-of-note logic of renderAdd
+  // without the audio); at each frame boundary its state is staged (saveControl) and the
+  // render voice takes it one frame later (loadControl), with the oscillator / noise resets
+  // that start() and clear() made on the control side.
+  struct ControlState {
+    State state;
+    int note, velocity, pending_note, pending_velocity;
+    bool key_down, sustained, pending_released;
+    uint64_t age, seed;
+    uint32_t epoch, seed_epoch;
+    double pitch, target_pitch;
+    float note_loudness_db, fade, fade_step;
+    Adsr env;
+  };
+  void saveControl(ControlState& c) const noexcept;
+  void loadControl(const ControlState& c) noexcept;
+  void advanceControl(int n) noexcept;
+
  private:
   int k_ = 0, b_ = 0, hop_ = 0;
   dsp::HarmonicOscillator osc_;
@@ -61,6 +81,8 @@ class Voice {
   dsp::CounterNoise gen_;
   std::vector<float> amps_, mags_, frame_noise_, buf_;
   float fade_ = 1.f, fade_step_ = 0.f;
+  uint64_t seed_ = 0;
+  uint32_t epoch_ = 0, seed_epoch_ = 0;  // bumped by start()/clear(), by start()
 };
 
 }  // namespace rt_synth::synth

@@ -9,7 +9,8 @@ import numpy as np
 from rt_synth.cli.errors import UserError
 
 
-def load_engine(model_path, voices: int = 8, max_block: int = 4096, sample_rate: int | None = None):
+def load_engine(model_path, voices: int = 8, max_block: int = 4096, sample_rate: int | None = None,
+                lookahead_frames: int = -1):
     """A prepared ``rt_synth._core.SynthEngine``. Errors name the file and the fix."""
     from rt_synth import _core
 
@@ -21,8 +22,30 @@ def load_engine(model_path, voices: int = 8, max_block: int = 4096, sample_rate:
         raise UserError(f"--voices must be in 1..32, got {voices}")
     try:
         eng = _core.SynthEngine(str(path), voices)
-        eng.prepare(float(sample_rate or eng.sample_rate), max_block)
+        eng.prepare(float(sample_rate or eng.sample_rate), max_block, lookahead_frames)
     except RuntimeError as exc:
+        raise UserError(f"{path}: {exc}") from None
+    return eng
+
+
+def load_host_engine(model_path, voices: int = 8, sample_rate: int | None = None, max_block: int = 4096,
+                     mode: str = "synth", lookahead_frames: int = -1):
+    """A prepared ``rt_synth._core.Engine`` (MIDI synth or timbre transfer, any host rate:
+    44.1/88.2/96 kHz go through the core's resamplers). ``lookahead_frames`` -1 = auto (on
+    when max_block < hop: one frame of added latency, flat per-block cost)."""
+    from rt_synth import _core
+
+    path = Path(model_path)
+    if not path.is_file():
+        raise UserError(f"{path}: no such model file (export one with `rt-synth export`, "
+                        "or use exports/violin-ddsp.rtsynth)")
+    if not 1 <= voices <= 32:
+        raise UserError(f"--voices must be in 1..32, got {voices}")
+    try:
+        eng = _core.Engine(str(path), voices, lookahead_frames)
+        eng.prepare(float(sample_rate or eng.model_rate), max_block)
+        eng.set_mode(mode)
+    except (RuntimeError, ValueError) as exc:
         raise UserError(f"{path}: {exc}") from None
     return eng
 
@@ -59,7 +82,8 @@ def render_midi(model_path, midi_path, voices: int = 8, block: int = 256, tail_s
                 params: dict | None = None):
     """(audio float32, sample_rate): a MIDI file played by the engine, with `tail_s` of
     release after the last event."""
-    eng = load_engine(model_path, voices=voices, max_block=max(block, 1))
+    # Offline: no deadline, so no lookahead (the same samples for every block size, no added delay).
+    eng = load_engine(model_path, voices=voices, max_block=max(block, 1), lookahead_frames=0)
     for name, value in (params or {}).items():
         eng.set_param(name, float(value))
     sr = eng.sample_rate
