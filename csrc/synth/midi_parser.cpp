@@ -47,6 +47,37 @@ bool MidiParser::feed(uint8_t b, MidiEvent& ev) noexcept {
       ev.bend = static_cast<int16_t>((static_cast<int>(data_[1]) << 7 | data_[0]) - 8192);
       break;
   }
+  if (ev.type == MidiType::kControlChange) trackRpn(ev);
+  return true;
+}
+
+void MidiParser::trackRpn(const MidiEvent& cc) noexcept {
+  Rpn& r = rpn_[cc.channel & 0x0F];
+  switch (cc.data1) {
+    case 101: r.msb = cc.data2; break;
+    case 100: r.lsb = cc.data2; break;
+    case 99: case 98: r.msb = r.lsb = 127; break;  // NRPN selected: RPN data entry off
+    case 6: case 38:
+      if (r.msb != 0 || r.lsb != 0) break;
+      if (cc.data1 == 6) {
+        r.semis = cc.data2;
+        r.cents = 0;  // MSB resets the fine part (RP-018 practice); CC38 may follow
+      } else {
+        r.cents = cc.data2 > 99 ? 99 : cc.data2;
+      }
+      rpn_event_ = cc;
+      rpn_event_.type = MidiType::kBendRange;
+      rpn_event_.bend = static_cast<int16_t>(r.semis * 100 + r.cents);
+      has_rpn_event_ = true;
+      break;
+    default: break;
+  }
+}
+
+bool MidiParser::pendingRpn(MidiEvent& ev) noexcept {
+  if (!has_rpn_event_) return false;
+  has_rpn_event_ = false;
+  ev = rpn_event_;
   return true;
 }
 

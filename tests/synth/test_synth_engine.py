@@ -114,6 +114,36 @@ def test_pitch_bend_cents(clean_model, bend, range_st, cents):
     assert abs(measured - cents) < 2.0, (measured, cents)
 
 
+@pytest.mark.parametrize("semis,cents_lsb,bend,cents", [(12, 0, 0.5, 600.0), (12, 0, -1.0, -1200.0),
+                                                       (3, 50, 1.0, 350.0)])
+def test_rpn0_bend_range_over_midi(clean_model, semis, cents_lsb, bend, cents):
+    """RPN 0 (CC101 = 0, CC100 = 0, CC6 = semitones, CC38 = cents) sets the bend range: a bend
+    after it moves f0 by bend·range; the default range (2) would give a different pitch."""
+    e = engine(clean_model)  # bend_range_semitones left at its default, 2
+    rpn = control_change(101, 0) + control_change(100, 0) + control_change(6, semis) + control_change(38, cents_lsb)
+    y = render_events(e, [(0, rpn), (0, note_on(69)), (4800, pitch_bend(bend))], 2 * SR, 128)
+    assert abs(e.param("bend_range_semitones") - (semis + cents_lsb / 100)) < 1e-5
+    target = 440 * 2 ** (cents / 1200)
+    f0 = peak_freq(y[SR // 2: SR // 2 + SR], target * 0.9, target * 1.1)
+    measured = 1200 * np.log2(f0 / 440)
+    assert abs(measured - cents) < 2.0, (measured, cents)
+
+
+def test_lookahead_render_is_the_plain_render_one_hop_later(synth_model):
+    """lookahead_frames=1 (the default for blocks < hop): same samples as lookahead 0 with the
+    MIDI one hop later, for any block size; latency reports the hop."""
+    from rt_synth.synth.engine import load_engine
+    la = load_engine(synth_model, voices=8, max_block=64)
+    ref = load_engine(synth_model, voices=8, max_block=64, lookahead_frames=0)
+    assert la.lookahead_frames == 1 and la.latency == la.hop and ref.latency == 0
+    ev = piece()
+    a = render_events(la, ev, 90000, 64)
+    b = render_events(ref, [(t + ref.hop, m) for t, m in ev], 90000, 64)
+    assert np.abs(b).max() > 1e-2
+    assert a.tobytes() == b.tobytes()
+    assert render_events(la, ev, 90000, 37).tobytes() == a.tobytes()
+
+
 def rms(y):
     return float(np.sqrt(np.mean(np.square(y)))) if len(y) else 0.0
 
