@@ -9,7 +9,8 @@ def register(sub):
     p.add_argument("model", nargs="?", help="model file (.rtsynth, kind ddsp)")
     p.add_argument("--midi-port", help="MIDI input port to open (substring); default: a new virtual port "
                                       "'rt-synth:midi_in' to connect to")
-    p.add_argument("--input", help="input audio device (name substring or index)")
+    p.add_argument("--input", help="input audio device (name substring or index): runs timbre transfer of that input "
+                                      "instead of the MIDI synth")
     p.add_argument("--output", help="output audio device (name substring or index)")
     p.add_argument("--block", type=int, default=128, help="audio block size (default 128)")
     p.add_argument("--voices", type=int, default=8, help="voices 1..32 (default 8)")

@@ -1,7 +1,10 @@
-"""`rt-synth live`: the synth engine on a sound card (sounddevice / PortAudio, JACK included)
-played from a MIDI port (python-rtmidi, JACK MIDI included).
+"""`rt-synth live`: the core's Engine on a sound card (sounddevice / PortAudio, JACK included):
+the MIDI synth played from a MIDI port (python-rtmidi, JACK MIDI included), or, with
+--input DEV, timbre transfer of that input (mic / line in → the model).
 
-The audio callback calls the C++ engine (GIL released inside) and writes its block; MIDI
+The audio callback makes ONE call into the C++ engine (``Engine.live_block``: input channel
+→ engine → every output channel, block RMS/peak; GIL released inside, no numpy temporaries,
+preallocated buffers) and a few counter updates; MIDI
 arrives on rtmidi's thread and is pushed to the engine's lock-free queue, so the MIDI thread
 never blocks the audio thread. Every second a status line shows xruns (PortAudio status
 flags), the callback load (callback time / block period) and voices. Ctrl-C (SIGINT) or
@@ -16,7 +19,7 @@ import time
 import numpy as np
 
 from rt_synth.cli.errors import UserError
-from rt_synth.synth.engine import load_engine
+from rt_synth.synth.engine import load_host_engine
 
 
 def _import_live():
@@ -67,7 +70,10 @@ def run_live(model, midi_port=None, input_device=None, output_device=None, block
     sd, rtmidi = _import_live()
     import sys
     sys.setswitchinterval(0.0005)  # the audio callback needs the GIL: never wait 5 ms for it
-    eng = load_engine(model, voices=voices, max_block=max(block, 4096))
+    mode = "transfer" if input_device is not None else "synth"
+    # max_block = the device block: below the hop the synth spreads its network step over the
+    # frame's blocks (lookahead, +1 frame of latency); longer callbacks are split by the core.
+    eng = load_host_engine(model, voices=voices, max_block=block, mode=mode)
     sr = eng.sample_rate
     jack = _jack_hostapi(sd)
     out_dev = _pick_device(sd, output_device, "output")
@@ -105,26 +111,28 @@ def run_live(model, midi_port=None, input_device=None, output_device=None, block
 
     st = {"blocks": 0, "xruns": 0, "load_max": 0.0, "load_sum": 0.0, "sq": 0.0, "n": 0, "peak": 0.0,
           "max_voices": 0, "callback_errors": 0}
-    buf = np.zeros(max(block, 8192), np.float32)
+    scratch = np.zeros(2 * max(block, 8192), np.float32)
     rec = np.zeros(int(sr * (duration or 600)), np.float32) if record else None
     rec_pos = [0]
     period = block / sr
 
     def callback(*args):
         t0 = time.perf_counter()
-        outdata, frames, status = (args[1], args[2], args[4]) if in_dev is not None else (args[0], args[1], args[3])
+        if in_dev is not None:
+            indata, outdata, frames, status = args[0], args[1], args[2], args[4]
+        else:
+            indata, outdata, frames, status = None, args[0], args[1], args[3]
         try:
             if status.output_underflow or status.input_overflow or status.output_overflow or status.input_underflow:
                 st["xruns"] += 1
-            y = buf[:frames]
-            eng.process_into(y)
-            outdata[:] = y[:, None]
-            st["sq"] += float(np.dot(y, y))
+            sq, pk = eng.live_block(outdata, indata, scratch)
+            st["sq"] += sq
             st["n"] += frames
-            st["peak"] = max(st["peak"], float(np.abs(y).max()) if frames else 0.0)
+            if pk > st["peak"]:
+                st["peak"] = pk
             if rec is not None:
                 k = min(frames, len(rec) - rec_pos[0])
-                rec[rec_pos[0]:rec_pos[0] + k] = y[:k]
+                rec[rec_pos[0]:rec_pos[0] + k] = scratch[:k]
                 rec_pos[0] += k
         except Exception:
             outdata.fill(0)
@@ -149,7 +157,8 @@ def run_live(model, midi_port=None, input_device=None, output_device=None, block
     t_start = time.time()
     with stream:
         if not quiet:
-            print(f"live: {voices} voices, block {block} @ {sr} Hz, output latency "
+            print(f"live: {mode} mode, {voices} voices, block {block} @ {sr} Hz, engine latency "
+                  f"{eng.latency} samples, output latency "
                   f"{stream.latency if isinstance(stream.latency, float) else stream.latency[1]:.4f} s; "
                   f"MIDI in: {client_name}:{port_name}. Ctrl-C stops.", flush=True)
         last = time.time()
@@ -172,7 +181,8 @@ def run_live(model, midi_port=None, input_device=None, output_device=None, block
     midi.delete()
     seconds = time.time() - t_start
     result = {
-        "seconds": seconds, "sample_rate": sr, "block": block, "voices": voices,
+        "seconds": seconds, "sample_rate": sr, "block": block, "voices": voices, "mode": mode,
+        "engine_latency_samples": int(eng.latency), "lookahead_frames": int(eng.lookahead_frames),
         "blocks": st["blocks"], "xruns": st["xruns"], "callback_errors": st["callback_errors"],
         "callback_load_max": st["load_max"], "callback_load_mean": st["load_sum"] / max(1, st["blocks"]),
         "rms": float(np.sqrt(st["sq"] / max(1, st["n"]))), "peak": st["peak"],
