@@ -16,13 +16,40 @@ ASSETS = Path(__file__).resolve().parents[1] / "assets"
 DEFAULT_MODEL = ROOT / "exports" / "violin-ddsp.rtsynth"
 
 
+MAKE_MODEL = ("rt-synth data render --instrument violin --seconds 1500 --seed 1 --out audio/violin && "
+              "rt-synth data prepare audio/violin --out datasets/violin && "
+              "rt-synth train ddsp --data datasets/violin --out runs/violin --config base --steps 8000 && "
+              "rt-synth export runs/violin --out exports/violin-ddsp")
+
+
 def register(sub):
     p = sub.add_parser("demo", help="render the bundled MIDI piece and a timbre transfer with the shipped model")
-    p.add_argument("--model", default=str(DEFAULT_MODEL), help=f"model file (default {DEFAULT_MODEL})")
+    p.add_argument("--model", default=None,
+                   help=f"model file (default {DEFAULT_MODEL}; while it is missing, the newest "
+                        "exports/*ddsp*.rtsynth)")
     p.add_argument("--out", help="output folder (default: a new demo-YYYYmmdd-HHMMSS folder here)")
     p.add_argument("--voices", type=int, default=8)
     p.add_argument("--block", type=int, default=128)
     p.set_defaults(func=run)
+
+
+def pick_model(arg: str | None, exports: Path = ROOT / "exports") -> tuple[Path, str]:
+    """(model, note): --model if given (must exist); else the shipped violin model; else the
+    newest exports/*ddsp*.rtsynth (with a note saying so); else a UserError naming the shipped
+    file and the commands that make it."""
+    if arg:
+        model = Path(arg)
+        if not model.is_file():
+            raise UserError(f"{model}: no such model file")
+        return model, ""
+    shipped = exports / DEFAULT_MODEL.name
+    if shipped.is_file():
+        return shipped, ""
+    others = sorted(exports.glob("*ddsp*.rtsynth"), key=lambda p: p.stat().st_mtime, reverse=True)
+    if others:
+        return others[0], f"{shipped} not found (still being trained?); using {others[0]}"
+    raise UserError(f"{shipped}: the shipped model is missing and there is no other exports/*ddsp*.rtsynth. "
+                    f"Make it with: {MAKE_MODEL}  (or pass --model PATH)")
 
 
 def _clip(sr: int) -> tuple[np.ndarray, str]:
@@ -47,17 +74,16 @@ def _clip(sr: int) -> tuple[np.ndarray, str]:
 
 def run(args):
     import soundfile as sf
-    from rt_synth.synth.engine import load_engine, midi_file_events, render_events
+    from rt_synth.synth.engine import load_engine, load_host_engine, midi_file_events, render_events
 
-    model = Path(args.model)
-    if not model.is_file():
-        raise UserError(f"{model}: the shipped model is missing; train and export one "
-                        "(`rt-synth train ddsp ...`, `rt-synth export ...`) or pass --model PATH")
+    model, note = pick_model(args.model)
+    if note:
+        print(f"demo: {note}")
     out = Path(args.out) if args.out else Path.cwd() / datetime.now().strftime("demo-%Y%m%d-%H%M%S")
     out.mkdir(parents=True, exist_ok=False if not args.out else True)
 
     # 1. MIDI piece through the polyphonic engine.
-    eng = load_engine(model, voices=args.voices, max_block=max(4096, args.block))
+    eng = load_engine(model, voices=args.voices, max_block=max(4096, args.block), lookahead_frames=0)
     sr = eng.sample_rate
     events, end = midi_file_events(ASSETS / "demo_poly.mid", sr)
     n = end + int(1.5 * sr)
@@ -67,12 +93,12 @@ def run(args):
     sf.write(str(out / "synth.wav"), synth, sr, subtype="PCM_24")
 
     # 2. Timbre transfer of a clip.
-    from rt_synth import _core
+    # The same Engine a host embeds, in transfer mode, fed block by block like a live input.
     clip, clip_name = _clip(sr)
-    tt = _core.TimbreTransfer(str(model))
-    tt.prepare(sr, args.block)
+    tt = load_host_engine(model, voices=args.voices, sample_rate=sr, max_block=args.block, mode="transfer")
     t0 = time.perf_counter()
-    parts = [tt.process(clip[i:i + args.block]) for i in range(0, len(clip), args.block)]
+    parts = [tt.process(len(clip[i:i + args.block]), clip[i:i + args.block])
+             for i in range(0, len(clip), args.block)]
     transfer = np.concatenate(parts) if parts else np.zeros(0, np.float32)
     transfer_rtf = (time.perf_counter() - t0) / (len(clip) / sr)
     sf.write(str(out / "transfer_input.wav"), clip, sr, subtype="PCM_24")
@@ -96,7 +122,7 @@ def run(args):
     plt.close(fig)
 
     hop = eng.hop
-    print(f"demo: wrote {out}/")
+    print(f"demo: wrote {out}/ (model {model})")
     print(f"  synth.wav            {n / sr:.1f} s, {len(events)} MIDI events, {args.voices} voices, block {args.block}")
     print(f"  transfer.wav         from {clip_name} (input copy: transfer_input.wav)")
     print("  spectrogram.png")
