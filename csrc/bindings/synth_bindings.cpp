@@ -76,9 +76,9 @@ void register_synth_bindings(py::module_& m) {
            py::arg("path"), py::arg("voices") = 8)
       .def("prepare",
            [](SynthEngine& e, double sr, int max_block, int lookahead) { check(e.prepare(sr, max_block, lookahead)); },
-           py::arg("sample_rate") = 48000.0, py::arg("max_block") = 4096, py::arg("lookahead_frames") = -1,
-           "lookahead_frames: -1 auto (1 when max_block < hop), 0, or 1 (one hop of added latency, "
-           "network step spread over the frame's blocks)")
+           py::arg("sample_rate") = 48000.0, py::arg("max_block") = 4096, py::arg("lookahead_frames") = 0,
+           "lookahead_frames: 0 (default), 1 (one hop of added latency, network step spread over the "
+           "frame's blocks), or -1 auto (1 when max_block < hop; what Engine and rt-synth live/bench use)")
       .def_property_readonly("lookahead_frames", &SynthEngine::lookaheadFrames)
       .def_property_readonly("network_groups", &SynthEngine::networkGroups)
       .def("process",
@@ -289,7 +289,9 @@ void register_synth_bindings(py::module_& m) {
              double sq = 0.0;
              float peak = 0.f;
              {
-               py::gil_scoped_release nogil;
+               // The GIL is NOT released here: the audio callback already holds it, and
+               // handing it over mid-callback lets a normal-priority thread take it and be
+               // preempted while holding it (priority inversion on a loaded machine).
                if (n) e.process(ip, y, n);
                for (int i = 0; i < n; ++i) {
                  const float v = y[i];

@@ -74,8 +74,9 @@ class SynthEngine : public StreamEngine {
   // block in hop/block carries the whole bank's step); 1 = the step for frame k+1 is computed
   // during frame k, split into voice groups spread over the frame's blocks (flat per-block
   // cost), at one frame (hop samples) of added control latency, reported by latency().
-  // -1 (default) = 1 when max_block < hop, else 0. See docs/synth-engine.md "Lookahead".
-  Error prepare(double sample_rate, int max_block, int lookahead_frames = -1) noexcept;
+  // -1 = auto: 1 when max_block < hop, else 0 (Engine's default). The default here stays 0 so
+  // that direct embedders (C ABI, Pd, LV2) keep their timing. See docs/synth-engine.md "Lookahead".
+  Error prepare(double sample_rate, int max_block, int lookahead_frames = 0) noexcept;
   // Audio thread. `in` is unused by the synth (may be null); out[n]; any n ≥ 1.
   void process(const float* in, float* out, int n) noexcept override;
   // Audio thread (or while process() is not running): silence; pending events cleared;

@@ -65,6 +65,25 @@ def _pick_device(sd, spec, kind):
     raise UserError(f"no {kind} audio device matching {spec!r}; see `rt-synth live --list`")
 
 
+def _raise_priority():
+    import os
+    try:
+        prev = (os.sched_getscheduler(0), os.sched_getparam(0))
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
+        return prev
+    except (AttributeError, OSError):
+        return None
+
+
+def _restore_priority(prev):
+    import os
+    if prev is not None:
+        try:
+            os.sched_setscheduler(0, prev[0], prev[1])
+        except OSError:
+            pass
+
+
 def run_live(model, midi_port=None, input_device=None, output_device=None, block=128, voices=8,
              duration=None, report=None, record=None, quiet=False, client_name="rt-synth") -> dict:
     sd, rtmidi = _import_live()
@@ -152,6 +171,11 @@ def run_live(model, midi_port=None, input_device=None, output_device=None, block
         midi.delete()
         raise UserError(f"cannot open the audio device at {sr} Hz, block {block}: {exc}") from None
 
+    # The callback needs the GIL. A normal-priority thread that takes it (this main loop) and is
+    # then preempted by other load makes the callback wait for it: priority inversion, xruns.
+    # So this thread wakes rarely (every 0.5 s) and, where allowed, runs at a low real-time
+    # priority while the stream runs (it does microseconds of work per wake-up).
+    old_sched = _raise_priority()
     stop = threading.Event()
     old = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
     t_start = time.time()
@@ -163,7 +187,7 @@ def run_live(model, midi_port=None, input_device=None, output_device=None, block
                   f"MIDI in: {client_name}:{port_name}. Ctrl-C stops.", flush=True)
         last = time.time()
         while not stop.is_set():
-            stop.wait(0.1)
+            stop.wait(0.5)
             s = eng.stats()
             st["max_voices"] = max(st["max_voices"], s["active_voices"])
             if duration is not None and time.time() - t_start >= duration:
@@ -176,6 +200,7 @@ def run_live(model, midi_port=None, input_device=None, output_device=None, block
                       flush=True)
     for s, h in old.items():
         signal.signal(s, h)
+    _restore_priority(old_sched)
     midi.cancel_callback()
     midi.close_port()
     midi.delete()

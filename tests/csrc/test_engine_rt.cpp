@@ -313,7 +313,7 @@ int main(int argc, char** argv) {
     for (int v : {1, 2}) {
       std::unique_ptr<SynthEngine> l2, r2;
       if (SynthEngine::load(path, v, l2) || SynthEngine::load(path, v, r2)) return 2;
-      CHECK(l2->prepare(48000, 64).ok() && r2->prepare(48000, 64, 0).ok(), "prepare");
+      CHECK(l2->prepare(48000, 64, -1).ok() && r2->prepare(48000, 64).ok(), "prepare");
       CHECK(l2->lookaheadFrames() == 1, "auto lookahead for block 64 < hop");
       const auto x = render(*l2, piece(), n, 64);
       const auto y = render(*r2, piece(l2->hop()), n, 64);
