@@ -5,6 +5,7 @@
 #include "bindings/layers_bindings.h"
 #include "bindings/model_bindings.h"
 #include "bindings/rave_bindings.h"
+#include "bindings/rave_engine_bindings.h"
 #include "bindings/transfer_bindings.h"
 #include "bindings/synth_bindings.h"
 #include "util/version.h"
@@ -20,4 +21,5 @@ PYBIND11_MODULE(_core, m) {
   register_rave_bindings(m);  // after model bindings: extends load_model
   register_transfer_bindings(m);
   register_synth_bindings(m);
+  register_rave_engine_bindings(m);
 }

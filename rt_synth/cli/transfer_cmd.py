@@ -1,5 +1,8 @@
 """``rt-synth transfer MODEL IN OUT [--block N] [--pitch-shift S] [--compensate-latency]``:
 timbre transfer of an audio file through the C++ core's streaming path (docs/timbre-transfer.md).
+For a model of kind "rave" the core's ``RaveEngine`` runs the model's forward (encode → latent
+controls, ``--latent-offset/--latent-scale I=V`` → decode), off the model's rate through the
+same HostAdapter (docs/rave-engine.md); the DDSP-only options are then refused.
 
 The input (any WAV/FLAC/OGG, mixed to mono) is fed block by block to ``_core.TimbreTransfer``
 prepared at the file's own rate: off 48 kHz the core's HostAdapter resamples inside the engine,
@@ -14,7 +17,7 @@ from pathlib import Path
 
 def register(sub) -> None:
     p = sub.add_parser("transfer", help="timbre transfer of an audio file through a model (offline, streaming core)")
-    p.add_argument("model", help="native DDSP model file (.rtsynth)")
+    p.add_argument("model", help="native model file (.rtsynth, kind ddsp or rave)")
     p.add_argument("input", help="input audio (WAV/FLAC/OGG)")
     p.add_argument("output", help="output WAV file (written at the input's sample rate)")
     p.add_argument("--block", type=int, default=512, help="host block size in samples (default 512)")
@@ -27,6 +30,10 @@ def register(sub) -> None:
     p.add_argument("--no-gate", action="store_true", help="disable the voicing gate")
     p.add_argument("--compensate-latency", action="store_true",
                    help="remove the reported latency so the output lines up with the input")
+    p.add_argument("--latent-offset", action="append", default=[], metavar="I=V",
+                   help="rave: offset of latent control I (model units, clamped; repeatable)")
+    p.add_argument("--latent-scale", action="append", default=[], metavar="I=V",
+                   help="rave: scale of latent control I (0..latent_scale_max; repeatable)")
     p.set_defaults(func=run)
 
 
@@ -48,6 +55,11 @@ def run(args) -> int:
         audio, sr, _ = read_mono(Path(args.input))
     except RejectedFile as exc:
         raise UserError(f"{args.input}: {exc}") from exc
+    from rt_synth.synth.rave import model_kind
+    if model_kind(args.model) == "rave":
+        return _run_rave(args, audio, sr)
+    if args.latent_offset or args.latent_scale:
+        raise UserError("--latent-offset/--latent-scale apply to rave models only")
     try:
         t = core.TimbreTransfer(args.model, f0_min=args.f0_min)
     except (core.ModelFileError, ValueError) as exc:
@@ -80,6 +92,49 @@ def run(args) -> int:
     print(f"latency: {lat} samples = {1000 * t.latency_seconds:.2f} ms at {sr} Hz"
           f" (model {t.model_latency} samples at {t.model_sample_rate} Hz"
           f"{', resampling %.2f ms' % (1000 * t.resampling_delay_seconds) if sr != t.model_sample_rate else ''})"
+          f"{' - compensated' if args.compensate_latency else ''}")
+    print(f"processed {seconds:.2f} s in {elapsed:.2f} s: real-time factor {elapsed / max(seconds, 1e-9):.3f}"
+          f" (block {args.block})")
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _run_rave(args, audio, sr) -> int:
+    """RAVE forward through the core's RaveEngine, block by block at the file's rate."""
+    import numpy as np
+    import soundfile as sf
+
+    from rt_synth.cli.errors import UserError
+    from rt_synth.synth.rave import load_rave_engine, parse_latent_options
+
+    ddsp_only = [name for name, v, d in (("--pitch-shift", args.pitch_shift, 0.0), ("--input-gain", args.input_gain, 0.0),
+                                          ("--loudness-offset", args.loudness_offset, 0.0), ("--dry", args.dry, 0.0),
+                                          ("--wet", args.wet, 1.0), ("--f0-min", args.f0_min, 80.0),
+                                          ("--no-gate", args.no_gate, False)) if v != d]
+    if ddsp_only:
+        raise UserError(f"{', '.join(ddsp_only)}: DDSP transfer options; a rave model takes "
+                        "--latent-offset/--latent-scale I=V")
+    eng = load_rave_engine(args.model, sample_rate=int(sr), max_block=int(args.block),
+                           offsets=parse_latent_options(args.latent_offset, "--latent-offset"),
+                           scales=parse_latent_options(args.latent_scale, "--latent-scale"))
+    lat = eng.latency
+    n = len(audio)
+    extra = lat if args.compensate_latency else 0
+    x = np.concatenate([audio, np.zeros(extra, np.float32)]).astype(np.float32)
+    y = np.empty_like(x)
+    start = time.perf_counter()
+    for i in range(0, len(x), args.block):
+        eng.process_into(y[i:i + args.block], x[i:i + args.block])
+    elapsed = time.perf_counter() - start
+    if args.compensate_latency:
+        y = y[lat:lat + n]
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    sf.write(args.output, y, int(sr), subtype="FLOAT")
+    seconds = n / sr
+    print(f"rave forward: latent size {eng.latent_size}, ratio {eng.ratio}")
+    print(f"latency: {lat} samples = {1000 * eng.latency_seconds:.2f} ms at {sr} Hz"
+          f" (model {eng.model_latency} samples at {eng.model_rate} Hz"
+          f"{', resampling %.2f ms' % (1000 * eng.resampling_delay_seconds) if sr != eng.model_rate else ''})"
           f"{' - compensated' if args.compensate_latency else ''}")
     print(f"processed {seconds:.2f} s in {elapsed:.2f} s: real-time factor {elapsed / max(seconds, 1e-9):.3f}"
           f" (block {args.block})")
