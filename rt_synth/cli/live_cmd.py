@@ -6,7 +6,8 @@ from rt_synth.cli.errors import UserError
 
 def register(sub):
     p = sub.add_parser("live", help="play a model live from MIDI (sounddevice + python-rtmidi, JACK included)")
-    p.add_argument("model", nargs="?", help="model file (.rtsynth, kind ddsp)")
+    p.add_argument("model", nargs="?", help="model file (.rtsynth, kind ddsp, or rave: --input runs its forward "
+                                             "with MIDI CCs steering the latent, docs/rave-engine.md)")
     p.add_argument("--midi-port", help="MIDI input port to open (substring); default: a new virtual port "
                                       "'rt-synth:midi_in' to connect to")
     p.add_argument("--input", help="input audio device (name substring or index): runs timbre transfer of that input "

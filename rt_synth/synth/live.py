@@ -8,7 +8,11 @@ preallocated buffers) and a few counter updates; MIDI
 arrives on rtmidi's thread and is pushed to the engine's lock-free queue, so the MIDI thread
 never blocks the audio thread. Every second a status line shows xruns (PortAudio status
 flags), the callback load (callback time / block period) and voices. Ctrl-C (SIGINT) or
-SIGTERM stops cleanly; --report FILE writes the run's statistics as JSON."""
+SIGTERM stops cleanly; --report FILE writes the run's statistics as JSON.
+
+A model of kind "rave" runs the core's RaveEngine instead (docs/rave-engine.md): the input
+(mic / line in; silence without --input) → the model's forward → out, MIDI CCs steering the
+latent controls (CC 16.. offsets, CC 1 global scale, pitch bend on control 0, CC 121/123)."""
 from __future__ import annotations
 
 import json
@@ -89,10 +93,15 @@ def run_live(model, midi_port=None, input_device=None, output_device=None, block
     sd, rtmidi = _import_live()
     import sys
     sys.setswitchinterval(0.0005)  # the audio callback needs the GIL: never wait 5 ms for it
-    mode = "transfer" if input_device is not None else "synth"
-    # max_block = the device block: below the hop the synth spreads its network step over the
-    # frame's blocks (lookahead, +1 frame of latency); longer callbacks are split by the core.
-    eng = load_host_engine(model, voices=voices, max_block=block, mode=mode)
+    from rt_synth.synth.rave import load_rave_engine, model_kind
+    if model_kind(model) == "rave":
+        mode = "rave"
+        eng = load_rave_engine(model, max_block=block)
+    else:
+        mode = "transfer" if input_device is not None else "synth"
+        # max_block = the device block: below the hop the synth spreads its network step over the
+        # frame's blocks (lookahead, +1 frame of latency); longer callbacks are split by the core.
+        eng = load_host_engine(model, voices=voices, max_block=block, mode=mode)
     sr = eng.sample_rate
     jack = _jack_hostapi(sd)
     out_dev = _pick_device(sd, output_device, "output")
@@ -207,7 +216,7 @@ def run_live(model, midi_port=None, input_device=None, output_device=None, block
     seconds = time.time() - t_start
     result = {
         "seconds": seconds, "sample_rate": sr, "block": block, "voices": voices, "mode": mode,
-        "engine_latency_samples": int(eng.latency), "lookahead_frames": int(eng.lookahead_frames),
+        "engine_latency_samples": int(eng.latency), "lookahead_frames": int(getattr(eng, "lookahead_frames", 0)),
         "blocks": st["blocks"], "xruns": st["xruns"], "callback_errors": st["callback_errors"],
         "callback_load_max": st["load_max"], "callback_load_mean": st["load_sum"] / max(1, st["blocks"]),
         "rms": float(np.sqrt(st["sq"] / max(1, st["n"]))), "peak": st["peak"],
@@ -215,6 +224,10 @@ def run_live(model, midi_port=None, input_device=None, output_device=None, block
         "events_dropped": eng.stats()["events_dropped"], "midi_port": f"{client_name}:{port_name}",
         "jack": jack is not None,
     }
+    if mode == "rave":
+        result.update(latent_size=int(eng.latent_size), cc_applied=int(eng.stats()["cc_applied"]),
+                      latent_offsets=[float(eng.effective_offset(i)) for i in range(eng.latent_size)],
+                      latent_scales=[float(eng.effective_scale(i)) for i in range(eng.latent_size)])
     if record:
         import soundfile as sf
         sf.write(str(record), rec[:rec_pos[0]], sr, subtype="FLOAT")
