@@ -14,7 +14,8 @@
  *   [SETUP]   allocates or reads files: call it from a non-audio thread, never concurrently
  *             with process() on the same handle.
  *
- * Lifetime: one handle = one loaded model running one method (synth, transfer, controls).
+ * Lifetime: one handle = one loaded model running one method (ddsp: synth, transfer,
+ * controls; rave: forward, encode, decode).
  * A host that swaps models opens a new handle off the audio thread, prepares it, publishes
  * the pointer atomically, and closes the old one once the audio thread has let go of it
  * (the Pure Data external in plugins/pd does exactly this).
@@ -63,7 +64,12 @@ enum {
 enum {
   RT_SYNTH_METHOD_SYNTH = 0,    /* MIDI in -> polyphonic synth, audio out; `in` ignored */
   RT_SYNTH_METHOD_TRANSFER = 1, /* audio in -> f0/loudness tracking -> model -> audio out */
-  RT_SYNTH_METHOD_CONTROLS = 2  /* in[0] = f0 (Hz), in[1] = loudness (dB), per sample -> audio */
+  RT_SYNTH_METHOD_CONTROLS = 2, /* in[0] = f0 (Hz), in[1] = loudness (dB), per sample -> audio */
+  /* Models of kind "rave" (docs/rave-engine.md). Their method_info index i is method
+   * RT_SYNTH_METHOD_FORWARD + i. TRANSFER on a rave model opens FORWARD. */
+  RT_SYNTH_METHOD_FORWARD = 3,  /* audio in -> encode -> latent controls (params, MIDI CCs) -> decode -> audio */
+  RT_SYNTH_METHOD_ENCODE = 4,   /* audio in (1 ch) -> latent_size channels, one frame per `hop` samples */
+  RT_SYNTH_METHOD_DECODE = 5    /* latent_size channels, one frame per `hop` samples -> audio (1 ch) */
 };
 
 typedef struct rt_synth_handle rt_synth_handle; /* opaque */
@@ -75,7 +81,7 @@ typedef struct rt_synth_options {
 } rt_synth_options;
 
 typedef struct rt_synth_method_info {
-  const char* name;        /* "synth", "transfer", "controls" */
+  const char* name;        /* "synth", "transfer", "controls"; rave: "forward", "encode", "decode" */
   const char* description;
   int32_t in_channels;     /* signal inputs the method reads (0 for synth) */
   int32_t in_ratio;        /* samples per input frame (1: per-sample streams) */
@@ -111,10 +117,10 @@ RT_SYNTH_API rt_synth_status rt_synth_open_memory(const void* data, size_t size,
 RT_SYNTH_API void rt_synth_close(rt_synth_handle* h); /* [SETUP] NULL is fine */
 
 /* ---- metadata [ANY] (pointers stay valid while the handle lives) -------------------- */
-RT_SYNTH_API const char* rt_synth_kind(const rt_synth_handle* h);   /* "ddsp" */
+RT_SYNTH_API const char* rt_synth_kind(const rt_synth_handle* h);   /* "ddsp" or "rave" */
 RT_SYNTH_API const char* rt_synth_name(const rt_synth_handle* h);   /* rt_synth.name */
 RT_SYNTH_API int32_t rt_synth_model_sample_rate(const rt_synth_handle* h);
-RT_SYNTH_API int32_t rt_synth_hop(const rt_synth_handle* h);        /* samples per model frame */
+RT_SYNTH_API int32_t rt_synth_hop(const rt_synth_handle* h);        /* samples per model frame (rave: ratio R) */
 RT_SYNTH_API int32_t rt_synth_method(const rt_synth_handle* h);     /* the method this handle runs */
 RT_SYNTH_API int32_t rt_synth_method_count(const rt_synth_handle* h); /* methods the model offers */
 RT_SYNTH_API rt_synth_status rt_synth_get_method_info(const rt_synth_handle* h, int32_t index, rt_synth_method_info* out);
@@ -137,7 +143,9 @@ RT_SYNTH_API rt_synth_status rt_synth_get_param(const rt_synth_handle* h, int32_
  * differs from the model's, a causal polyphase resampler adapts it (synth and transfer;
  * controls runs at the model's rate only). max_block >= 1 (larger n are split). channels
  * 1..64: the number of output buffers process() fills (the mono signal is copied to each)
- * and of input buffers the transfer method reads (averaged to mono). Then reset(). */
+ * and of input buffers the transfer method reads (averaged to mono). Then reset().
+ * rave: forward as transfer (any rate); encode/decode at the model's rate only, max_block
+ * >= hop, `channels` ignored (their channel counts are the method's: 1 and latent_size). */
 RT_SYNTH_API rt_synth_status rt_synth_prepare(rt_synth_handle* h, double sample_rate, int32_t max_block, int32_t channels);
 /* [SETUP] Latency in host samples after prepare: the model's algorithmic latency plus the
  * resamplers' delay (0 for the synth at the model's rate). An impulse/onset entering at host
@@ -147,7 +155,9 @@ RT_SYNTH_API double rt_synth_latency_seconds(const rt_synth_handle* h);
 /* [RT] in: array of input pointers (synth: ignored, may be NULL; transfer: `channels`
  * pointers; controls: 2 pointers, f0 Hz and loudness dB). out: `channels` pointers. Any
  * n >= 0. Output is finite whatever comes in. Before prepare: writes silence and returns
- * NOT_PREPARED. */
+ * NOT_PREPARED. rave encode/decode: n = audio samples, a multiple of hop (else
+ * INVALID_ARGUMENT); encode: in[0][n] -> out[c][n/hop] for c < latent_size; decode:
+ * in[c][n/hop] for c < latent_size -> out[0][n]. */
 RT_SYNTH_API rt_synth_status rt_synth_process(rt_synth_handle* h, const float* const* in, float* const* out, int32_t n);
 /* [RT] Silence: voices, model state, resamplers. From the audio thread, or while process()
  * is not running. Parameters are kept. */
@@ -157,8 +167,10 @@ RT_SYNTH_API rt_synth_status rt_synth_reset(rt_synth_handle* h);
 /* Raw MIDI bytes (running status allowed, several messages allowed) stamped with a sample
  * offset (host samples) into the next process() call; offsets beyond that block carry over
  * to later blocks. A note takes effect at the first model frame boundary at or after its
- * time (jitter 0..hop-1 model samples, independent of the block size). Synth method only
- * (UNSUPPORTED otherwise). QUEUE_FULL when dropped. */
+ * time (jitter 0..hop-1 model samples, independent of the block size). Synth method, and
+ * rave forward (CCs steer the latent controls, applied at the start of the next process()
+ * call; sample_offset ignored; map in docs/rave-engine.md); UNSUPPORTED otherwise.
+ * QUEUE_FULL when dropped. */
 RT_SYNTH_API rt_synth_status rt_synth_send_midi(rt_synth_handle* h, const uint8_t* bytes, int32_t len, int32_t sample_offset);
 
 #ifdef __cplusplus

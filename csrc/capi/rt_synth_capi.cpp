@@ -1,6 +1,7 @@
 // Implementation of the C ABI (csrc/capi/rt_synth.h) over the C++ core: SynthEngine (MIDI
 // synth), TimbreTransfer (audio in), DDSPModel (per-sample control streams), and a
-// HostAdapter when the host's rate differs from the model's.
+// HostAdapter when the host's rate differs from the model's; for kind "rave" RaveEngine
+// (forward, with its own HostAdapter and MIDI CC map) and RaveModel (encode / decode).
 //
 // Boundary rules: every entry point is noexcept and catches everything (a C++ exception
 // never unwinds into C); [SETUP] calls record their failure in a thread-local string; [RT]
@@ -21,6 +22,8 @@
 #include "format/model_file.h"
 #include "host/host_adapter.h"
 #include "models/ddsp_model.h"
+#include "models/rave_model.h"
+#include "rave_engine/rave_engine.h"
 #include "synth/synth_engine.h"
 #include "synth/synth_params.h"
 #include "transfer/timbre_transfer.h"
@@ -34,7 +37,9 @@ using rt_synth::Error;
 using rt_synth::ErrorCode;
 using rt_synth::HostAdapter;
 using rt_synth::ModelFile;
+using rt_synth::RaveModel;
 using rt_synth::TimbreTransfer;
+using rt_synth::rave::RaveEngine;
 using rt_synth::synth::Param;
 using rt_synth::synth::SynthEngine;
 
@@ -83,6 +88,9 @@ enum TransferParam : int32_t {
   kTEnd
 };
 
+// RAVE forward parameter ids: latent offset i = 1000 + i, latent scale i = 2000 + i, global scale 3000.
+constexpr int32_t kROffset = 1000, kRScale = 2000, kRGlobalScale = 3000;
+
 struct ParamDesc {
   int32_t id;
   std::string name;
@@ -128,7 +136,10 @@ struct rt_synth_handle {
   std::unique_ptr<TimbreTransfer> transfer;
   std::unique_ptr<DDSPModel> ddsp;
   std::unique_ptr<HostAdapter> adapter;
-  rt_synth::StreamEngine* stream = nullptr;  // synth or transfer
+  std::unique_ptr<RaveEngine> rave;        // rave forward (owns its HostAdapter)
+  std::unique_ptr<RaveModel> rave_codec;   // rave encode / decode
+  rt_synth::StreamEngine* stream = nullptr;  // synth, transfer or rave forward
+  int32_t latent_size = 0;
 
   std::string kind, name;
   int32_t model_rate = 48000, hop = 192, feature_delay = 0, voices = 8;
@@ -140,7 +151,7 @@ struct rt_synth_handle {
   bool prepared = false;
   double host_rate = 48000;
   int32_t max_block = 0, channels = 1;
-  AlignedBuffer<float> mono_in, mono_out;
+  AlignedBuffer<float> mono_in, mono_out, latent;  // latent: rave encode/decode [D][max_block/hop]
 
   float tval(int32_t id) const noexcept { return tvals[id - kTPitchShift].load(std::memory_order_relaxed); }
   void applyTransferParam(int32_t id) noexcept {
@@ -164,6 +175,44 @@ struct rt_synth_handle {
 
 namespace {
 
+void collect_meta(const ModelFile& file, rt_synth_handle& h) {
+  for (const std::string& k : file.keys())
+    if (const rt_synth::GgufValue* v = file.find(k)) h.meta.emplace_back(k, value_text(*v));
+}
+
+rt_synth_status open_rave(ModelFile& file, std::unique_ptr<rt_synth_handle> h, rt_synth_handle** out) {
+  if (h->method == RT_SYNTH_METHOD_TRANSFER) h->method = RT_SYNTH_METHOD_FORWARD;  // audio -> audio alias
+  if (h->method < RT_SYNTH_METHOD_FORWARD)
+    return fail(RT_SYNTH_ERR_UNSUPPORTED, file.name() + ": a 'rave' model runs forward (3, or transfer), "
+                                              "encode (4) or decode (5), not method " + std::to_string(h->method));
+  const RaveModel* m = nullptr;
+  if (h->method == RT_SYNTH_METHOD_FORWARD) {
+    if (Error e = RaveEngine::fromFile(file, h->rave)) return fail(e);
+    h->stream = h->rave.get();
+    m = &h->rave->model();
+  } else {
+    if (Error e = RaveModel::fromFile(file, h->rave_codec)) return fail(e);
+    m = h->rave_codec.get();
+  }
+  const auto& c = m->config();
+  h->name = c.name;
+  h->model_rate = m->sampleRate();
+  h->hop = m->ratio();
+  h->latent_size = m->latentSize();
+  collect_meta(file, *h);
+  if (h->rave) {
+    for (int i = 0; i < h->latent_size; ++i) {
+      const float lim = c.latent_offset_range * m->latentStd(i);
+      h->params.push_back({kROffset + i, "latent_offset_" + std::to_string(i), -lim, lim, 0.f});
+    }
+    for (int i = 0; i < h->latent_size; ++i)
+      h->params.push_back({kRScale + i, "latent_scale_" + std::to_string(i), 0.f, c.latent_scale_max, 1.f});
+    h->params.push_back({kRGlobalScale, "latent_scale_global", 0.f, c.latent_scale_max, 1.f});
+  }
+  *out = h.release();
+  return RT_SYNTH_OK;
+}
+
 rt_synth_status open_from(ModelFile& file, const rt_synth_options* opt_in, rt_synth_handle** out) {
   rt_synth_options opt;
   rt_synth_options_init(&opt);
@@ -173,9 +222,9 @@ rt_synth_status open_from(ModelFile& file, const rt_synth_options* opt_in, rt_sy
     opt.method = opt_in->method;
     opt.max_voices = opt_in->max_voices;
   }
-  if (opt.method < RT_SYNTH_METHOD_SYNTH || opt.method > RT_SYNTH_METHOD_CONTROLS)
+  if (opt.method < RT_SYNTH_METHOD_SYNTH || opt.method > RT_SYNTH_METHOD_DECODE)
     return fail(RT_SYNTH_ERR_INVALID_ARGUMENT, "unknown method " + std::to_string(opt.method) +
-                                                   " (0 synth, 1 transfer, 2 controls)");
+                                                   " (0 synth, 1 transfer, 2 controls, 3 forward, 4 encode, 5 decode)");
   if (opt.max_voices < 1 || opt.max_voices > rt_synth::synth::kMaxVoices)
     return fail(RT_SYNTH_ERR_INVALID_ARGUMENT, "max_voices must be in 1..32, got " + std::to_string(opt.max_voices));
 
@@ -183,15 +232,18 @@ rt_synth_status open_from(ModelFile& file, const rt_synth_options* opt_in, rt_sy
   h->method = opt.method;
   h->voices = opt.max_voices;
   h->kind = file.get_string_or("rt_synth.kind", "");
+  if (h->kind == "rave") return open_rave(file, std::move(h), out);
   if (h->kind != "ddsp")
     return fail(RT_SYNTH_ERR_UNSUPPORTED, file.name() + ": model kind '" + h->kind +
-                                              "' is not playable by this build (it plays 'ddsp')");
+                                              "' is not playable by this build (it plays 'ddsp' and 'rave')");
+  if (h->method >= RT_SYNTH_METHOD_FORWARD)
+    return fail(RT_SYNTH_ERR_UNSUPPORTED, file.name() + ": forward/encode/decode are methods of 'rave' models; "
+                                              "a 'ddsp' model runs synth, transfer or controls");
   h->name = file.get_string_or("rt_synth.name", "");
   h->model_rate = static_cast<int32_t>(file.get_u32_or("rt_synth.sample_rate", 48000));
   h->hop = static_cast<int32_t>(file.get_u32_or("rt_synth.hop", 192));
   h->feature_delay = static_cast<int32_t>(file.get_u32_or("rt_synth.feature_delay_samples", 0));
-  for (const std::string& k : file.keys())
-    if (const rt_synth::GgufValue* v = file.find(k)) h->meta.emplace_back(k, value_text(*v));
+  collect_meta(file, *h);
 
   switch (h->method) {
     case RT_SYNTH_METHOD_SYNTH: {
@@ -227,6 +279,39 @@ rt_synth_status open_from(ModelFile& file, const rt_synth_options* opt_in, rt_sy
     }
   }
   *out = h.release();
+  return RT_SYNTH_OK;
+}
+
+// rave encode / decode (model rate, n a multiple of the ratio R). [RT]
+rt_synth_status process_rave_codec(rt_synth_handle* h, const float* const* in, float* const* out, int32_t n) noexcept {
+  const int R = h->hop, D = h->latent_size;
+  const bool enc = h->method == RT_SYNTH_METHOD_ENCODE;
+  const int out_ch = enc ? D : 1, in_ch = enc ? 1 : D;
+  for (int c = 0; c < out_ch; ++c)
+    if (!out[c]) return RT_SYNTH_ERR_INVALID_ARGUMENT;
+  bool ok = n % R == 0 && in;
+  for (int c = 0; ok && c < in_ch; ++c) ok = in[c] != nullptr;
+  if (!ok) {
+    for (int c = 0; c < out_ch; ++c) std::memset(out[c], 0, sizeof(float) * static_cast<size_t>(enc ? n / R : n));
+    return RT_SYNTH_ERR_INVALID_ARGUMENT;
+  }
+  const int chunk = (h->max_block / R) * R;
+  float* u = h->latent.data();
+  for (int32_t done = 0; done < n;) {
+    const int m = std::min<int32_t>(n - done, chunk), frames = m / R, f0 = done / R;
+    if (enc) {
+      const int got = h->rave_codec->encode(in[0] + done, m, u);  // [D][got], got == frames here
+      for (int c = 0; c < D; ++c) {
+        std::memcpy(out[c] + f0, u + static_cast<size_t>(c) * got, sizeof(float) * static_cast<size_t>(std::min(got, frames)));
+        for (int f = got; f < frames; ++f) out[c][f0 + f] = 0.f;
+      }
+    } else {
+      for (int c = 0; c < D; ++c)
+        std::memcpy(u + static_cast<size_t>(c) * frames, in[c] + f0, sizeof(float) * static_cast<size_t>(frames));
+      h->rave_codec->decode(u, frames, out[0] + done);
+    }
+    done += m;
+  }
   return RT_SYNTH_OK;
 }
 
@@ -305,6 +390,24 @@ int32_t rt_synth_method_count(const rt_synth_handle* h) { return h ? 3 : 0; }
 
 rt_synth_status rt_synth_get_method_info(const rt_synth_handle* h, int32_t index, rt_synth_method_info* out) {
   if (!h || !out || index < 0 || index > 2) return RT_SYNTH_ERR_INVALID_ARGUMENT;
+  if (h->kind == "rave") {  // like nn~: forward 1→1 at ratio 1, encode 1 → D at R, decode D at R → 1
+    static const char* names[] = {"forward", "encode", "decode"};
+    static const char* desc[] = {
+        "input audio -> encoder -> latent controls (offset/scale params, MIDI CCs) -> decoder (timbre transfer)",
+        "input audio -> latent controls (principal directions), one frame per ratio samples",
+        "latent controls, one frame per ratio samples -> audio"};
+    const int32_t D = h->latent_size, R = h->hop;
+    const int32_t lat = static_cast<int32_t>(h->rave ? h->rave->modelLatency() : h->rave_codec->latency());
+    out->name = names[index];
+    out->description = desc[index];
+    out->in_channels = index == 2 ? D : 1;
+    out->in_ratio = index == 2 ? R : 1;
+    out->out_channels = index == 1 ? D : 1;
+    out->out_ratio = index == 1 ? R : 1;
+    out->takes_midi = index == 0 ? 1 : 0;
+    out->latency = index == 0 ? lat : 0;
+    return RT_SYNTH_OK;
+  }
   static const char* names[] = {"synth", "transfer", "controls"};
   static const char* desc[] = {
       "MIDI notes -> polyphonic DDSP synth (voices, ADSR, glide, vibrato, limiter)",
@@ -359,6 +462,12 @@ rt_synth_status rt_synth_set_param(rt_synth_handle* h, int32_t id, float value) 
   if (!p) return RT_SYNTH_ERR_INVALID_ARGUMENT;
   value = std::min(std::max(value, p->min), p->max);
   if (h->synth) return h->synth->setParam(static_cast<Param>(id), value) ? RT_SYNTH_OK : RT_SYNTH_ERR_QUEUE_FULL;
+  if (h->rave) {
+    if (id == kRGlobalScale) h->rave->setGlobalScale(value);
+    else if (id >= kRScale) h->rave->setLatentScale(id - kRScale, value);
+    else h->rave->setLatentOffset(id - kROffset, value);
+    return RT_SYNTH_OK;
+  }
   if (h->transfer) {
     h->tvals[id - kTPitchShift].store(value, std::memory_order_relaxed);
     h->applyTransferParam(id);
@@ -372,6 +481,9 @@ rt_synth_status rt_synth_get_param(const rt_synth_handle* h, int32_t id, float* 
   const ParamDesc* p = h->findParam(id);
   if (!p) return RT_SYNTH_ERR_INVALID_ARGUMENT;
   if (h->synth) *value = h->synth->param(static_cast<Param>(id));
+  else if (h->rave) *value = id == kRGlobalScale ? h->rave->globalScale()
+                             : id >= kRScale     ? h->rave->latentScale(id - kRScale)
+                                                 : h->rave->latentOffset(id - kROffset);
   else *value = h->tval(id);
   return RT_SYNTH_OK;
 }
@@ -391,7 +503,21 @@ rt_synth_status rt_synth_prepare(rt_synth_handle* h, double sample_rate, int32_t
     h->prepared = false;
     h->adapter.reset();
     const bool native = host_rate == h->model_rate;
-    if (h->ddsp) {
+    if (h->rave_codec) {
+      if (!native)
+        return fail(RT_SYNTH_ERR_UNSUPPORTED, "rave encode/decode run at the model's rate (" +
+                                                  std::to_string(h->model_rate) + " Hz) only");
+      if (max_block < h->hop)
+        return fail(RT_SYNTH_ERR_INVALID_ARGUMENT, "rave encode/decode: max_block must be >= the ratio (" +
+                                                       std::to_string(h->hop) + ")");
+      if (Error e = h->rave_codec->prepare(h->model_rate, max_block)) return fail(e);
+      const size_t frames = static_cast<size_t>(max_block / h->hop);
+      if (!h->latent.allocate(frames * static_cast<size_t>(h->latent_size)))
+        return fail(RT_SYNTH_ERR_OUT_OF_MEMORY, "rt_synth_prepare: out of memory");
+      channels = 1;
+    } else if (h->rave) {
+      if (Error e = h->rave->prepare(host_rate, max_block)) return fail(e);  // resamples itself
+    } else if (h->ddsp) {
       if (!native)
         return fail(RT_SYNTH_ERR_UNSUPPORTED, "the controls method runs at the model's rate (" +
                                                   std::to_string(h->model_rate) + " Hz) only");
@@ -423,7 +549,7 @@ rt_synth_status rt_synth_prepare(rt_synth_handle* h, double sample_rate, int32_t
 }
 
 int32_t rt_synth_latency(const rt_synth_handle* h) {
-  if (!h || !h->prepared) return 0;
+  if (!h || !h->prepared || h->rave_codec) return 0;
   if (h->adapter) return h->adapter->latency();
   if (h->stream) return h->stream->latency();
   return h->ddsp ? h->ddsp->latency() : 0;
@@ -432,6 +558,7 @@ int32_t rt_synth_latency(const rt_synth_handle* h) {
 double rt_synth_latency_seconds(const rt_synth_handle* h) {
   if (!h || !h->prepared) return 0.0;
   if (h->adapter) return h->adapter->latencySeconds();
+  if (h->rave) return h->rave->latencySeconds();
   return static_cast<double>(rt_synth_latency(h)) / h->model_rate;
 }
 
@@ -451,6 +578,7 @@ rt_synth_status rt_synth_process(rt_synth_handle* h, const float* const* in, flo
     for (int c = 0; c < C; ++c) std::memset(out[c], 0, sizeof(float) * static_cast<size_t>(n));
     return RT_SYNTH_ERR_INVALID_ARGUMENT;
   }
+  if (h->rave_codec) return process_rave_codec(h, in, out, n);
   float* mono = h->mono_out.data();
   float* mix = h->mono_in.data();
   for (int32_t done = 0; done < n;) {
@@ -459,7 +587,7 @@ rt_synth_status rt_synth_process(rt_synth_handle* h, const float* const* in, flo
       h->ddsp->process(in[0] + done, in[1] + done, mono, m);
     } else {
       const float* src = nullptr;
-      if (h->transfer) {
+      if (h->transfer || h->rave) {
         if (in && C == 1 && in[0]) {
           src = in[0] + done;
         } else if (in) {
@@ -494,12 +622,15 @@ rt_synth_status rt_synth_reset(rt_synth_handle* h) {
   if (h->synth) h->synth->reset();
   if (h->transfer) h->transfer->reset(0);
   if (h->ddsp) h->ddsp->reset(0);
+  if (h->rave) h->rave->reset();
+  if (h->rave_codec) h->rave_codec->reset();
   if (h->adapter) h->adapter->reset();
   return RT_SYNTH_OK;
 }
 
 rt_synth_status rt_synth_send_midi(rt_synth_handle* h, const uint8_t* bytes, int32_t len, int32_t sample_offset) {
   if (!h || (!bytes && len > 0) || len < 0) return RT_SYNTH_ERR_INVALID_ARGUMENT;
+  if (h->rave) return len == 0 || h->rave->pushMidi(bytes, len) ? RT_SYNTH_OK : RT_SYNTH_ERR_QUEUE_FULL;
   if (!h->synth) return RT_SYNTH_ERR_UNSUPPORTED;
   if (len == 0) return RT_SYNTH_OK;
   int32_t off = std::max<int32_t>(0, sample_offset);

@@ -4,7 +4,9 @@
 // model's rate and (synth, transfer) at 44.1 kHz through the resampling adapter, over >= 1000
 // random-size blocks with garbage MIDI and NaN/Inf input sprinkled in; output finite.
 // Also: corrupt model bytes (truncations, bit flips) are refused with a message, no crash.
-// Usage: test_capi_rt MODEL.rtsynth
+// With a second (rave) model: forward at 48 and 44.1 kHz with MIDI CCs and latent params,
+// encode and decode at the model's rate (blocks = random multiples of the ratio), same counts.
+// Usage: test_capi_rt MODEL.rtsynth [RAVE.rtsynth]
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -82,6 +84,15 @@ void run_method(const std::vector<unsigned char>& bytes, int method, double rate
         rt_synth_send_midi(h, junk, 16, 3);
       }
     }
+    if (method == RT_SYNTH_METHOD_FORWARD) {  // latent controls by MIDI CC / bend / resets
+      const uint8_t cc[3] = {static_cast<uint8_t>(0xB0 | (b & 15)), static_cast<uint8_t>(b % 3 == 0 ? 1 : 16 + b % 4),
+                             static_cast<uint8_t>(byte(rng) & 127)};
+      rt_synth_send_midi(h, cc, 3, 0);
+      if (b % 40 == 0) {
+        const uint8_t more[6] = {0xE0, 0x10, static_cast<uint8_t>(b & 127), 0xB0, static_cast<uint8_t>(b % 80 == 0 ? 121 : 123), 0};
+        rt_synth_send_midi(h, more, 6, 0);
+      }
+    }
     if (n_params > 0 && b % 10 == 0) {
       rt_synth_param_info pi;
       rt_synth_get_param_info(h, b / 10 % n_params, &pi);
@@ -105,6 +116,55 @@ void run_method(const std::vector<unsigned char>& bytes, int method, double rate
   std::printf("method %d at %g Hz, %d ch: %lld blocks, %lld allocations, latency %d\n", method, rate, channels,
               (long long)blocks, (long long)allocs, rt_synth_latency(h));
   rt_synth_close(h);
+}
+
+void run_rave_codec(const std::vector<unsigned char>& bytes) {
+  rt_synth_options opt;
+  rt_synth_options_init(&opt);
+  rt_synth_handle *enc = nullptr, *dec = nullptr;
+  opt.method = RT_SYNTH_METHOD_ENCODE;
+  CHECK(rt_synth_open_memory(bytes.data(), bytes.size(), "rave", &opt, &enc) == RT_SYNTH_OK, "open encode: %s",
+        rt_synth_last_error());
+  opt.method = RT_SYNTH_METHOD_DECODE;
+  CHECK(rt_synth_open_memory(bytes.data(), bytes.size(), "rave", &opt, &dec) == RT_SYNTH_OK, "open decode: %s",
+        rt_synth_last_error());
+  if (!enc || !dec) return;
+  rt_synth_method_info mi;
+  rt_synth_get_method_info(enc, 1, &mi);
+  const int R = rt_synth_hop(enc), D = mi.out_channels, max_block = 512;
+  CHECK(D > 0 && mi.out_ratio == R, "encode info");
+  CHECK(rt_synth_prepare(enc, 44100, max_block, 1) == RT_SYNTH_ERR_UNSUPPORTED, "encode at 44.1 kHz must be unsupported");
+  CHECK(rt_synth_prepare(enc, 48000, max_block, 1) == RT_SYNTH_OK && rt_synth_prepare(dec, 48000, max_block, 1) == RT_SYNTH_OK,
+        "prepare codec: %s", rt_synth_last_error());
+  std::vector<float> x(max_block), y(max_block);
+  std::vector<std::vector<float>> u(D, std::vector<float>(max_block / R));
+  std::vector<float*> up;
+  for (auto& v : u) up.push_back(v.data());
+  const float* xin[1] = {x.data()};
+  float* yout[1] = {y.data()};
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> frames(1, max_block / R);
+  int64_t allocs = 0, blocks = 0;
+  bool finite = true, ok = true;
+  double t = 0;
+  for (int b = 0; b < 1200; ++b) {
+    const int n = frames(rng) * R;
+    for (int i = 0; i < n; ++i, ++t) x[i] = 0.3f * std::sin(2 * M_PI * 220.0 * t / 48000.0);
+    if (b % 97 == 5) x[n / 2] = NAN;
+    const int64_t a0 = rt_test::allocation_count();
+    ok = rt_synth_process(enc, xin, up.data(), n) == RT_SYNTH_OK && ok;
+    ok = rt_synth_process(dec, const_cast<const float* const*>(up.data()), yout, n) == RT_SYNTH_OK && ok;
+    if (b == 600) { rt_synth_reset(enc); rt_synth_reset(dec); }
+    allocs += rt_test::allocation_count() - a0;
+    ++blocks;
+    for (int i = 0; i < n; ++i) finite = finite && std::isfinite(y[i]);
+  }
+  CHECK(ok, "codec process status");
+  CHECK(rt_synth_process(enc, xin, up.data(), R + 1) == RT_SYNTH_ERR_INVALID_ARGUMENT, "n not a multiple of R");
+  CHECK(allocs == 0 && finite, "codec: %lld allocations, finite %d", (long long)allocs, finite);
+  std::printf("rave encode+decode at 48000 Hz: %lld blocks, %lld allocations\n", (long long)blocks, (long long)allocs);
+  rt_synth_close(enc);
+  rt_synth_close(dec);
 }
 
 void corrupt_models(const std::vector<unsigned char>& bytes) {
@@ -160,5 +220,19 @@ int main(int argc, char** argv) {
     run_method(bytes, method, 44100.0, 1);
   }
   corrupt_models(bytes);
+  if (argc >= 3) {
+    const std::vector<unsigned char> rave = read_all(argv[2]);
+    CHECK(!rave.empty(), "cannot read %s", argv[2]);
+    if (!rave.empty()) {
+      run_method(rave, RT_SYNTH_METHOD_FORWARD, 48000.0, 2);
+      run_method(rave, RT_SYNTH_METHOD_FORWARD, 44100.0, 1);
+      run_rave_codec(rave);
+      rt_synth_handle* h = nullptr;
+      CHECK(rt_synth_open_memory(rave.data(), rave.size(), "rave", nullptr, &h) == RT_SYNTH_ERR_UNSUPPORTED && !h,
+            "rave with the synth method must be unsupported");
+      CHECK(rt_synth_open_memory(bytes.data(), bytes.size(), "ddsp", nullptr, &h) == RT_SYNTH_OK && h, "ddsp reopen");
+      rt_synth_close(h);
+    }
+  }
   return finish("capi_rt");
 }
