@@ -90,8 +90,10 @@ void register_rave_engine_bindings(py::module_& m) {
              F32 out(n);
              const float* a = x.data();
              float* o = out.mutable_data();
-             py::gil_scoped_release nogil;
-             r.process(a, o, n);
+             {
+               py::gil_scoped_release nogil;
+               r.process(a, o, n);
+             }
              return out;
            },
            py::arg("x"), "audio float32[n] → audio float32[n] (streaming forward, host rate).")
@@ -210,6 +212,7 @@ void register_rave_engine_bindings(py::module_& m) {
              py::array_t<int64_t> wall(n_blocks), cpu(n_blocks);
              int64_t* wp = wall.mutable_data();
              int64_t* cp = cpu.mutable_data();
+             {
              py::gil_scoped_release nogil;
              timespec c0{}, c1{};
              double ph = 0;
@@ -223,6 +226,7 @@ void register_rave_engine_bindings(py::module_& m) {
                wp[i] = std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count();
                cp[i] = (c1.tv_sec - c0.tv_sec) * 1000000000LL + (c1.tv_nsec - c0.tv_nsec);
              }
+             }  // GIL back before building the result
              return py::make_tuple(wall, cpu);
            },
            py::arg("n_blocks"), py::arg("block"), "(wall_ns[n], thread_cpu_ns[n]) per process() call.");
