@@ -151,11 +151,12 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
     config = get_config(config_name).with_overrides(
         batch_size=batch_size, learning_rate=learning_rate, phase2_step=phase2_step)
     run_json = run_dir / "run.json"
-    if run_json.exists():  # resuming: the run's own config wins (a new switch step may be given)
+    if run_json.exists():  # resuming: the run's config wins (--phase2-step, --lr may change)
         saved = json.loads(run_json.read_text())
         if saved.get("kind") != "rave":
             raise UserError(f"{run_dir} holds a {saved.get('kind')} run, not rave")
-        config = RaveConfig.from_dict(saved["config"]).with_overrides(phase2_step=phase2_step)
+        config = RaveConfig.from_dict(saved["config"]).with_overrides(
+            phase2_step=phase2_step, learning_rate=learning_rate)
     if int(info["sample_rate"]) != config.sample_rate:
         raise UserError(f"dataset {data} is at {info['sample_rate']} Hz, the model needs "
                         f"{config.sample_rate} Hz: prepare it with --sample-rate {config.sample_rate}")
@@ -179,6 +180,8 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
     run = TrainingRun(run_dir, dist, steps, config.sample_rate)
     modules = {"model": model, "disc": disc, "opt_g": opt_g, "opt_d": opt_d}
     resumed = run.resume(modules)
+    for group in opt_g.param_groups:  # the config's rate, also over a resumed optimiser's
+        group["lr"] = config.learning_rate
     if dist.is_main:
         if resumed:
             print(f"resuming {run_dir} at step {run.state.step}")

@@ -32,10 +32,11 @@ def test_phase_switch_and_resume(tiny_dataset, tmp_path, capsys):
     assert (run / "model.pt").exists() and list((run / "plots").glob("step_*.png"))
     capsys.readouterr()
 
-    assert main(args + ["--steps", "6"]) == 0  # resumes at 4, runs 2 steps of phase 2
+    assert main(args + ["--steps", "6", "--lr", "5e-4"]) == 0  # resumes at 4: 2 phase-2 steps
     assert "resuming" in capsys.readouterr().out
     last = _ckpt(run, 6)
     assert last["step"] == 6
+    assert last["modules"]["opt_g"]["param_groups"][0]["lr"] == 5e-4  # --lr on resume
     a, b = first["modules"]["model"], last["modules"]["model"]
     enc = [k for k in a if k.startswith("encoder.")]
     dec = [k for k in a if k.startswith("decoder.")]
