@@ -2,29 +2,24 @@
 against the editable build's core library: zero allocations in process for the Resampler,
 HostAdapter, StreamingYin, LoudnessMeter and TimbreTransfer (alone and at 44.1 kHz through the
 HostAdapter) over >= 1000 random-size blocks with NaN/Inf/huge samples; finite output."""
-import glob
 import os
-import shutil
 import subprocess
+import sys
 
-import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from core_library import core_static_library, cxx  # noqa: E402
+
 WRAP = "-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=aligned_alloc,--wrap=posix_memalign"
 
 
 def test_cpp_transfer_realtime(tmp_path, small_model):
-    cxx = shutil.which("g++") or shutil.which("c++")
-    # The editable build's library (build/cp*): not an ASan build (build/ctest-asan), which
-    # would need -fsanitize at link time.
-    libs = sorted(glob.glob(os.path.join(ROOT, "build", "cp*", "librt_synth_core.a")), key=os.path.getmtime)
-    if not cxx or not libs:
-        pytest.skip("no C++ compiler or no build/*/librt_synth_core.a")
     exe = tmp_path / "test_transfer_rt"
     csrc_tests = os.path.join(ROOT, "tests", "csrc")
-    subprocess.run([cxx, "-O2", "-std=c++17", "-I", os.path.join(ROOT, "csrc"), "-I", csrc_tests,
+    subprocess.run([cxx(), "-O2", "-std=c++17", "-I", os.path.join(ROOT, "csrc"), "-I", csrc_tests,
                     os.path.join(csrc_tests, "test_transfer_rt.cpp"), os.path.join(csrc_tests, "alloc_counter.cpp"),
-                    libs[-1], WRAP, "-o", str(exe)], check=True)
+                    core_static_library(), WRAP, "-o", str(exe)], check=True)
     r = subprocess.run([str(exe), small_model], capture_output=True, text=True, timeout=300)
     print(r.stdout, r.stderr)
     assert r.returncode == 0, r.stdout + r.stderr
