@@ -120,32 +120,34 @@ def train_ddsp(data: str, out: str, config_name: str = "base", steps: int = 10_0
     frames = max(1, int(round(config.train_seconds * config.sample_rate / config.hop)))
 
     run.start_bar("train ddsp")
-    epoch = 0
-    done = False
-    while not done:
-        if dist.enabled:
-            sampler.set_epoch(epoch)
-        for batch in loader:
-            f0, ld, target = random_crop(batch, frames, config.hop, FEATURE_DELAY)
-            f0, ld, target = f0.to(dist.device), ld.to(dist.device), target.to(dist.device)
-            pred = net(f0, ld)
-            loss = loss_fn(pred, target)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 2.0)
-            optimizer.step()
-            scheduler.step()
-            run.state.step += 1
-            run.log_train({"loss": float(loss.detach())}, scheduler.get_last_lr()[0])
-            step = run.state.step
-            if step % config.validate_every == 0 or step == steps:
-                validate(model, valid_set, loss_fn, run, dist.device)
-            if step % config.checkpoint_every == 0 or step == steps:
-                run.save(modules, {**model.payload(), "feature_delay": FEATURE_DELAY})
-            if step >= steps:
-                done = True
-                break
-        epoch += 1
+    payload = lambda: {**model.payload(), "feature_delay": FEATURE_DELAY}  # noqa: E731
+    with run.interruptible(modules, payload):
+        epoch = 0
+        done = False
+        while not done:
+            if dist.enabled:
+                sampler.set_epoch(epoch)
+            for batch in loader:
+                f0, ld, target = random_crop(batch, frames, config.hop, FEATURE_DELAY)
+                f0, ld, target = f0.to(dist.device), ld.to(dist.device), target.to(dist.device)
+                pred = net(f0, ld)
+                loss = loss_fn(pred, target)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 2.0)
+                optimizer.step()
+                scheduler.step()
+                run.state.step += 1
+                run.log_train({"loss": float(loss.detach())}, scheduler.get_last_lr()[0])
+                step = run.state.step
+                if step % config.validate_every == 0 or step == steps:
+                    validate(model, valid_set, loss_fn, run, dist.device)
+                if step % config.checkpoint_every == 0 or step == steps:
+                    run.save(modules, payload())
+                if step >= steps:
+                    done = True
+                    break
+            epoch += 1
     run.close()
     shutdown(dist)
     return run_dir

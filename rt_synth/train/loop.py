@@ -3,7 +3,10 @@ TensorBoard, validation spectrograms, DDP. A model's trainer supplies only its s
 validation (see ddsp_trainer.py)."""
 from __future__ import annotations
 
+import contextlib
 import math
+import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +74,28 @@ class TrainingRun:
         }
         ckpt_io.save_checkpoint(self.run_dir, self.state.step, state, light_payload)
         save_loss_curve(self.run_dir / "plots" / "loss.png", self.state.history)
+
+    @contextlib.contextmanager
+    def interruptible(self, modules: dict, light_payload):
+        """Ctrl-C or SIGTERM (a scheduler stopping the job) saves a checkpoint at the step
+        reached, so that running the same command again resumes exactly there."""
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            def _term(signum, frame):
+                raise KeyboardInterrupt
+            previous = signal.signal(signal.SIGTERM, _term)
+        try:
+            yield
+        except KeyboardInterrupt:
+            if self.dist.is_main and self.state.step > 0:
+                self.save(modules, light_payload())
+                msg = (f"interrupted: checkpoint saved at step {self.state.step} in "
+                       f"{self.run_dir}; run the same command again to resume")
+                (self.bar.write if self.bar is not None else print)(msg)
+            raise
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
 
     # ---- progress and logs ----
     def start_bar(self, desc: str) -> None:

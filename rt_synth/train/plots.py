@@ -59,7 +59,8 @@ def save_loss_curve(path: Path, history: dict[str, list[tuple[int, float]]]) -> 
     ax.set_xlabel("step")
     ax.set_ylabel("loss")
     ax.set_yscale("log")
-    ax.legend()
+    if ax.lines:  # an interrupted run may have no point yet
+        ax.legend()
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=80)

@@ -207,36 +207,37 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
                         num_workers=workers, drop_last=True, persistent_workers=workers > 0)
 
     run.start_bar("train rave")
-    epoch, done = 0, False
-    while not done:
-        if dist.enabled:
-            sampler.set_epoch(epoch)
-        for batch in loader:
-            audio = random_window(batch["audio"], window).to(dist.device) * model.input_gain
-            step = run.state.step
-            if step >= config.phase2_step and not bool(model.latent_stats_ready):
-                n = compute_latent_statistics(model, train_set, dist.device)
-                if run.bar is not None:
-                    run.bar.write(f"step {step}: phase 2 (encoder frozen, discriminators on); "
-                                  f"latent statistics from {n} frames, std "
-                                  f"{model.latent_std[:4].tolist()}…")
-            if step < config.phase2_step:
-                logs = vae_step(model, losses, opt_g, audio, step, config, dist)
-            else:
-                logs = gan_step(model, disc, losses, opt_g, opt_d, audio, config, dist)
-            run.state.step += 1
-            run.log_train(logs, opt_g.param_groups[0]["lr"])
-            step = run.state.step
-            if step % config.validate_every == 0 or step == steps:
-                validate(model, valid_set, losses, run, dist.device)
-            if step % config.checkpoint_every == 0 or step == steps:
-                if step == steps and not bool(model.latent_stats_ready):
-                    compute_latent_statistics(model, train_set, dist.device)
-                run.save(modules, model.payload())
-            if step >= steps:
-                done = True
-                break
-        epoch += 1
+    with run.interruptible(modules, model.payload):
+        epoch, done = 0, False
+        while not done:
+            if dist.enabled:
+                sampler.set_epoch(epoch)
+            for batch in loader:
+                audio = random_window(batch["audio"], window).to(dist.device) * model.input_gain
+                step = run.state.step
+                if step >= config.phase2_step and not bool(model.latent_stats_ready):
+                    n = compute_latent_statistics(model, train_set, dist.device)
+                    if run.bar is not None:
+                        run.bar.write(f"step {step}: phase 2 (encoder frozen, discriminators on); "
+                                      f"latent statistics from {n} frames, std "
+                                      f"{model.latent_std[:4].tolist()}…")
+                if step < config.phase2_step:
+                    logs = vae_step(model, losses, opt_g, audio, step, config, dist)
+                else:
+                    logs = gan_step(model, disc, losses, opt_g, opt_d, audio, config, dist)
+                run.state.step += 1
+                run.log_train(logs, opt_g.param_groups[0]["lr"])
+                step = run.state.step
+                if step % config.validate_every == 0 or step == steps:
+                    validate(model, valid_set, losses, run, dist.device)
+                if step % config.checkpoint_every == 0 or step == steps:
+                    if step == steps and not bool(model.latent_stats_ready):
+                        compute_latent_statistics(model, train_set, dist.device)
+                    run.save(modules, model.payload())
+                if step >= steps:
+                    done = True
+                    break
+            epoch += 1
     _finish(model, train_set, run, dist, modules)
     return run_dir
 

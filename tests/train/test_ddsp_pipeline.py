@@ -52,3 +52,30 @@ def test_training_reduces_the_loss(tiny_dataset, tmp_path):
                  "--config", "tiny", "--steps", "60", "--lr", "3e-3"]) == 0
     hist = torch.load(run / "checkpoints" / "last.pt", weights_only=False)["history"]["valid"]
     assert hist[-1][1] < hist[0][1]
+
+
+def test_interrupted_run_saves_its_step_and_resumes_there(tiny_dataset, tmp_path):
+    """SIGTERM mid-run (between checkpoints) saves the step reached; the next run resumes."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    run = tmp_path / "run"
+    cmd = [sys.executable, "-m", "rt_synth.cli.main", "train", "ddsp", "--data",
+           str(tiny_dataset), "--out", str(run), "--config", "tiny", "--steps", "100000"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 240
+    while time.time() < deadline and not (run / "checkpoints" / "step_0000020.pt").exists():
+        time.sleep(0.5)  # wait until training is well under way (first checkpoint at 20)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    assert "checkpoint saved at step" in out + err
+    step = torch.load(run / "checkpoints" / "last.pt", weights_only=False)["step"]
+    assert step > 20
+    assert torch.load(run / "model.pt", weights_only=False)["state_dict"]
+    assert main(["train", "ddsp", "--data", str(tiny_dataset), "--out", str(run),
+                 "--config", "tiny", "--steps", str(step + 2)]) == 0
+    assert torch.load(run / "checkpoints" / "last.pt", weights_only=False)["step"] == step + 2

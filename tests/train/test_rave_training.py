@@ -98,3 +98,29 @@ def test_principal_directions_order_variance():
     assert torch.all(std[:-1] >= std[1:])
     assert abs(std[0] - 3.0) < 0.2 and abs(pca[0, 1]) > 0.99
     assert torch.allclose(pca @ pca.T, torch.eye(4), atol=1e-5)
+
+
+def test_interrupt_saves_the_step_reached_and_resume_continues(tiny_dataset, tmp_path,
+                                                               monkeypatch, capsys):
+    """Ctrl-C (or SIGTERM, raised as KeyboardInterrupt) between checkpoints saves the step
+    reached; the same command then resumes there."""
+    import rt_synth.train.rave_trainer as trainer
+
+    real_step, calls = trainer.vae_step, {"n": 0}
+
+    def interrupted_after_three(*a, **k):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return real_step(*a, **k)
+
+    monkeypatch.setattr(trainer, "vae_step", interrupted_after_three)
+    run = tmp_path / "run"
+    args = ["train", "rave", "--data", str(tiny_dataset), "--out", str(run), "--config", "tiny",
+            "--phase2-step", "100"]
+    assert main(args + ["--steps", "50"]) == 130
+    assert "checkpoint saved at step 3" in capsys.readouterr().out
+    assert _ckpt(run, 3)["step"] == 3
+    monkeypatch.setattr(trainer, "vae_step", real_step)
+    assert main(args + ["--steps", "5"]) == 0
+    assert _ckpt(run, 5)["step"] == 5
