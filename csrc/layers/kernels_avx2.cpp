@@ -15,17 +15,36 @@ namespace {
 #define RT_KERNEL_TARGET __attribute__((target("avx2,fma")))
 #include "layers/kernels_activation.inl"
 
-// R input rows × V vectors of 8 outputs, accumulators in registers (R·V + R + 1 ymm).
-template <int R, int V>
+// R input rows × V vectors of 8 outputs, accumulators in registers (R·V + R + 1 ymm), over
+// inputs j in [0, in) of w/x (callers offset them for a chunk). Starts from the bias, or
+// with Accumulate from the partial sums already in y (same fp32 values, same order of
+// additions: a chunked product is bit-identical to an unchunked one).
+template <int R, int V, bool Accumulate = false>
 RT_KERNEL_TARGET inline void tile(const float* __restrict w, int ld, int in, const float* __restrict bias,
                                   const float* __restrict x, int ldx, float* __restrict y, int ldy,
                                   int ncols) {
   __m256 acc[R][V];
-#pragma GCC unroll 8
-  for (int v = 0; v < V; ++v) {
-    const __m256 b = _mm256_load_ps(bias + 8 * v);
+  if (Accumulate) {
 #pragma GCC unroll 4
-    for (int r = 0; r < R; ++r) acc[r][v] = b;
+    for (int r = 0; r < R; ++r) {
+      const float* yr = y + static_cast<std::size_t>(r) * ldy;
+      if (ncols >= 8 * V) {
+#pragma GCC unroll 8
+        for (int v = 0; v < V; ++v) acc[r][v] = _mm256_loadu_ps(yr + 8 * v);
+      } else {
+        alignas(32) float tmp[8 * V] = {};
+        for (int c = 0; c < ncols; ++c) tmp[c] = yr[c];
+#pragma GCC unroll 8
+        for (int v = 0; v < V; ++v) acc[r][v] = _mm256_load_ps(tmp + 8 * v);
+      }
+    }
+  } else {
+#pragma GCC unroll 8
+    for (int v = 0; v < V; ++v) {
+      const __m256 b = _mm256_load_ps(bias + 8 * v);
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) acc[r][v] = b;
+    }
   }
   const float* wp = w;
   for (int j = 0; j < in; ++j, wp += ld) {
@@ -68,6 +87,46 @@ RT_KERNEL_TARGET inline void row_group(const PackedMatrix& m, const float* x, in
   }
   for (; o < out; o += 16) tile<R, 2>(w + o, ld, in, b + o, x, ldx, y + o, ldy, out - o);
 }
+// More than 4 rows (a stack of voices): 4-row tiles would stream the whole weight matrix
+// from L3 once per 4 rows, and a matrix of the DDSP base size (2–3 MB) is bound by that
+// traffic. Instead each 16-column strip is cut into chunks of kChunk inputs (kChunk × 64 B
+// = 8 KB, held in L1) and every group of 4 rows runs over the chunk before the next one is
+// loaded: the weights come from L3 once whatever the batch. Partial sums go through y.
+constexpr int kChunk = 128;
+
+template <int R>
+RT_KERNEL_TARGET inline void strip_rows(const float* w, int ld, int j0, int j1, const float* b,
+                                        const float* x, int ldx, float* y, int ldy, int ncols) {
+  const float* wj = w + static_cast<std::size_t>(j0) * ld;
+  if (j0 == 0) tile<R, 2, false>(wj, ld, j1 - j0, b, x + j0, ldx, y, ldy, ncols);
+  else tile<R, 2, true>(wj, ld, j1 - j0, b, x + j0, ldx, y, ldy, ncols);
+}
+
+RT_KERNEL_TARGET void stacked_gemm(const PackedMatrix& m, const float* x, int ldx, float* y, int ldy,
+                                   int batch) noexcept {
+  const int out = m.out(), in = m.in(), ld = m.ld();
+  const float* w = m.weights();
+  const float* b = m.bias();
+  for (int o = 0; o < out; o += 16) {
+    const int ncols = out - o;
+    for (int j0 = 0; j0 < in || j0 == 0; j0 += kChunk) {
+      const int j1 = in < j0 + kChunk ? in : j0 + kChunk;
+      int r = 0;
+      for (; r + 4 <= batch; r += 4)
+        strip_rows<4>(w + o, ld, j0, j1, b + o, x + static_cast<std::size_t>(r) * ldx, ldx,
+                      y + static_cast<std::size_t>(r) * ldy + o, ldy, ncols);
+      const float* xr = x + static_cast<std::size_t>(r) * ldx;
+      float* yr = y + static_cast<std::size_t>(r) * ldy + o;
+      switch (batch - r) {
+        case 3: strip_rows<3>(w + o, ld, j0, j1, b + o, xr, ldx, yr, ldy, ncols); break;
+        case 2: strip_rows<2>(w + o, ld, j0, j1, b + o, xr, ldx, yr, ldy, ncols); break;
+        case 1: strip_rows<1>(w + o, ld, j0, j1, b + o, xr, ldx, yr, ldy, ncols); break;
+        default: break;
+      }
+      if (in == 0) break;
+    }
+  }
+}
 }  // namespace
 
 namespace avx2 {
@@ -75,6 +134,10 @@ bool compiled() noexcept { return true; }
 
 RT_KERNEL_TARGET void gemm(const PackedMatrix& m, const float* x, int ldx, float* y, int ldy,
                            int batch) noexcept {
+  if (batch > 4) {
+    stacked_gemm(m, x, ldx, y, ldy, batch);
+    return;
+  }
   int r = 0;
   for (; r + 4 <= batch; r += 4)
     row_group<4, 2>(m, x + static_cast<std::size_t>(r) * ldx, ldx, y + static_cast<std::size_t>(r) * ldy, ldy);

@@ -153,6 +153,21 @@ void test_kernels_agree() {
   }
   std::printf("kernels: portable vs AVX2 max relative difference %g\n", worst);
   CHECK(worst < 1e-5f, "portable and AVX2 GEMM disagree: %g", worst);
+
+  // A stack of > 4 rows runs in L1-sized input chunks with partial sums through y: the same
+  // additions in the same order as one row alone, so bit-identical to row-by-row products.
+  for (int trial = 0; trial < 60; ++trial) {
+    const int out = rand_int(1, 300), in = rand_int(1, 700), batch = rand_int(5, 16);
+    auto w = randn(static_cast<std::size_t>(out) * in), b = randn(out), x = randn(static_cast<std::size_t>(batch) * in);
+    PackedMatrix m;
+    CHECK(m.pack(w.data(), b.data(), out, in), "pack");
+    std::vector<float> stacked(static_cast<std::size_t>(batch) * out), rows(stacked.size());
+    kernels::avx2::gemm(m, x.data(), in, stacked.data(), out, batch);
+    for (int r = 0; r < batch; ++r)
+      kernels::avx2::gemm(m, x.data() + static_cast<std::size_t>(r) * in, in, rows.data() + static_cast<std::size_t>(r) * out, out, 1);
+    CHECK(std::memcmp(stacked.data(), rows.data(), stacked.size() * sizeof(float)) == 0,
+          "stacked AVX2 GEMM (out %d, in %d, batch %d) differs from row-by-row", out, in, batch);
+  }
 }
 
 void test_activation_error() {
