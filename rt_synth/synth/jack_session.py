@@ -1,0 +1,126 @@
+"""A headless JACK session for checks and benchmarks: a dummy-driver jackd, `rt-synth live`
+on it, and notes held through a JACK MIDI port (python-rtmidi's JACK API).
+
+    python3 -m rt_synth.synth.jack_session MODEL [--seconds 60] [--voices 8] [--block 128]
+
+prints the live report (xruns, callback errors, callback load, voices) as JSON. Used by
+tests/synth/test_live_jack.py (5 s) and for the 60 s acceptance figures (docs/synth-engine.md).
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHORD = (48, 52, 55, 60, 64, 67, 72, 76)
+
+
+def wait_for(pred, timeout: float) -> bool:
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if pred():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def jack_ports(server: str, env: dict) -> str:
+    return subprocess.run(["jack_lsp", "-s", server], env=env, capture_output=True, text=True).stdout
+
+
+@contextlib.contextmanager
+def dummy_jack(server: str, rate: int = 48000, period: int = 128):
+    """jackd -d dummy under its own server name; yields the environment that selects it."""
+    jackd = shutil.which("jackd")
+    if not jackd:
+        raise RuntimeError("jackd not found: run scripts/setup.sh (installs jackd2)")
+    env = dict(os.environ, JACK_DEFAULT_SERVER=server, JACK_NO_AUDIO_RESERVATION="1")
+    jack = subprocess.Popen([jackd, "-n", server, "-d", "dummy", "-r", str(rate), "-p", str(period)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        if not wait_for(lambda: subprocess.run(["jack_lsp", "-s", server], env=env,
+                                               capture_output=True).returncode == 0, 10):
+            raise RuntimeError("jackd did not start")
+        yield env
+    finally:
+        jack.send_signal(signal.SIGTERM)
+        try:
+            jack.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            jack.kill()
+            jack.wait()
+
+
+def hold_notes_live(model: str, seconds: float, voices: int = 8, block: int = 128,
+                    report: str | Path | None = None, notes=CHORD) -> dict:
+    """Runs `rt-synth live` on a fresh dummy JACK server, holds `notes` for `seconds` through
+    a JACK MIDI port, releases them, stops live with SIGINT and returns its report."""
+    import rtmidi
+
+    server = f"rtsynth-{os.getpid()}-{int(time.time() * 1000) % 100000}"
+    report = Path(report) if report else Path(tempfile.mkdtemp()) / "live.json"
+    with dummy_jack(server) as env:
+        live = subprocess.Popen([sys.executable, "-m", "rt_synth.cli.main", "live", str(model),
+                                 "--block", str(block), "--voices", str(voices),
+                                 "--report", str(report), "--quiet"], env=env, cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            if not wait_for(lambda: "rt-synth:midi_in" in jack_ports(server, env), 30):
+                raise RuntimeError("live never opened its JACK MIDI port")
+            old = os.environ.get("JACK_DEFAULT_SERVER")
+            os.environ["JACK_DEFAULT_SERVER"] = server  # rtmidi's JACK client reads it
+            try:
+                out = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, name="rtsynth-sender")
+                out.open_virtual_port("out")
+                r = subprocess.run(["jack_connect", "-s", server, "rtsynth-sender:out",
+                                    "rt-synth:midi_in"], env=env, capture_output=True, text=True)
+                if r.returncode != 0:
+                    raise RuntimeError("jack_connect failed: " + r.stdout + r.stderr)
+                time.sleep(0.3)
+                for note in notes:
+                    out.send_message([0x90, note, 100])
+                time.sleep(seconds)
+                for note in notes:
+                    out.send_message([0x80, note, 0])
+                time.sleep(0.7)
+                out.close_port()
+                out.delete()
+            finally:
+                if old is None:
+                    os.environ.pop("JACK_DEFAULT_SERVER", None)
+                else:
+                    os.environ["JACK_DEFAULT_SERVER"] = old
+            live.send_signal(signal.SIGINT)
+            text, _ = live.communicate(timeout=30)
+            if live.returncode != 0:
+                raise RuntimeError(f"rt-synth live exited {live.returncode}:\n{text}")
+        finally:
+            if live.poll() is None:
+                live.kill()
+                live.wait()
+    return json.loads(report.read_text())
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("model")
+    p.add_argument("--seconds", type=float, default=60.0)
+    p.add_argument("--voices", type=int, default=8)
+    p.add_argument("--block", type=int, default=128)
+    a = p.parse_args(argv)
+    stats = hold_notes_live(a.model, a.seconds, a.voices, a.block, notes=CHORD[:a.voices])
+    print(json.dumps(stats, indent=1))
+    return 0 if stats.get("callback_errors", 1) == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
