@@ -15,10 +15,14 @@ def register(sub) -> None:
                    help=f"comma-separated subset of {','.join(FORMATS)} (default: all)")
     p.add_argument("--onnx-frames", type=int, default=1,
                    help="frames per ONNX streaming step (fixed at export)")
+    p.add_argument("--measure", metavar="DATASET",
+                   help="RAVE: measure held-out distance and latency on DATASET's validation "
+                        "split, store them in the exports and write NAME.metrics.json")
     p.set_defaults(func=run)
 
 
-def export_model(model_path: str, out: str, formats=FORMATS, onnx_frames: int = 1) -> dict:
+def export_model(model_path: str, out: str, formats=FORMATS, onnx_frames: int = 1,
+                 measure: str | None = None) -> dict:
     import torch
 
     from rt_synth.cli.errors import UserError
@@ -28,7 +32,10 @@ def export_model(model_path: str, out: str, formats=FORMATS, onnx_frames: int = 
     if payload["kind"] == "rave":
         from rt_synth.export.rave_export import export_rave
 
-        return export_rave(payload, out, formats, onnx_frames)
+        return export_rave(payload, out, formats, onnx_frames, measure)
+    if measure is not None:
+        raise UserError(f"{model_path}: --measure is for RAVE models; measure a DDSP model with "
+                        f"python3 -m rt_synth.eval.ddsp_heldout MODEL.rtsynth AUDIO_DIR")
     if payload["kind"] != "ddsp":
         raise UserError(f"{model_path}: export of kind {payload['kind']!r} is not supported yet")
     from rt_synth.models.ddsp.model import DDSPModel
@@ -68,6 +75,7 @@ def run(args) -> int:
     bad = [f for f in formats if f not in FORMATS]
     if bad:
         raise UserError(f"unknown export format(s) {bad}; choose from {', '.join(FORMATS)}")
-    for kind, path in export_model(args.model, args.out, formats, args.onnx_frames).items():
+    for kind, path in export_model(args.model, args.out, formats, args.onnx_frames,
+                                   args.measure).items():
         print(f"{kind:12s} {path}")
     return 0

@@ -7,7 +7,8 @@ from pathlib import Path
 import torch
 
 
-def export_rave(payload: dict, out: str | Path, formats, onnx_frames: int = 1) -> dict:
+def export_rave(payload: dict, out: str | Path, formats, onnx_frames: int = 1,
+                measure: str | None = None) -> dict:
     from rt_synth.cli.errors import UserError
     from rt_synth.models.rave.model import RaveModel
 
@@ -18,6 +19,18 @@ def export_rave(payload: dict, out: str | Path, formats, onnx_frames: int = 1) -
     out = Path(out)
     name = out.name
     written = {}
+    if measure is not None:
+        import json
+
+        from rt_synth.export.rave_measurements import jsonable, measure_rave
+
+        payload = {**payload, "measurements": jsonable(measure_rave(model, measure))}
+        if "step" in payload:
+            payload["measurements"]["steps"] = int(payload["step"])
+        p = out.with_name(name + ".metrics.json")
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(json.dumps(payload["measurements"], indent=1))
+        written["metrics"] = p
     with torch.no_grad():
         if "native" in formats:
             from rt_synth.export.rave_native import write_rave

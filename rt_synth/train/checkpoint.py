@@ -34,7 +34,7 @@ def save_checkpoint(run_dir: Path, step: int, state: dict, light_payload: dict) 
     path = ckpt_dir / f"step_{step:07d}.pt"
     atomic_save(state, path)
     atomic_save(state, ckpt_dir / "last.pt")
-    atomic_save(light_payload, run_dir / "model.pt")
+    atomic_save({**light_payload, "step": step}, run_dir / "model.pt")  # step: for exports' notes
     old = sorted(ckpt_dir.glob("step_*.pt"))[:-KEEP_STEP_CHECKPOINTS]
     for p in old:
         p.unlink(missing_ok=True)

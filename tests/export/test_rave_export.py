@@ -164,3 +164,38 @@ def test_onnx_without_noise_branch(tmp_path):
     with torch.no_grad():
         ref = m.reconstruct(x).numpy()
     assert np.abs(y - ref).max() <= 1e-4
+
+
+def test_export_measure_writes_metrics_into_every_export(tmp_path):
+    """`rt-synth export RUN --measure DATASET`: held-out distance and onset latency on the
+    validation split, in NAME.metrics.json, the light checkpoint and the native file."""
+    import json
+
+    from rt_synth.cli.main import main
+    from rt_synth.core import load_core
+    from rt_synth.data.prepare import prepare_dataset
+
+    import soundfile as sf
+
+    sr = 48000
+    t = np.arange(6 * sr) / sr
+    audio = tmp_path / "audio"
+    audio.mkdir()
+    for i, f in enumerate((196.0, 262.0, 330.0)):
+        x = 0.3 * np.sin(2 * np.pi * f * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 0.5 * t)) ** 2
+        sf.write(audio / f"tone{i}.wav", x.astype(np.float32), sr)
+    data = tmp_path / "data"
+    prepare_dataset(str(audio), str(data))
+    run = tmp_path / "run"
+    assert main(["train", "rave", "--data", str(data), "--out", str(run), "--config", "tiny",
+                 "--steps", "3", "--phase2-step", "100"]) == 0
+    out = tmp_path / "exp" / "m"
+    assert main(["export", str(run), "--out", str(out), "--measure", str(data)]) == 0
+    metrics = json.loads(out.with_name("m.metrics.json").read_text())
+    assert metrics["steps"] == 3 and metrics["valid_examples"] >= 1
+    assert np.isfinite(metrics["heldout_distance"]) and metrics["heldout_distance"] > 0
+    assert metrics["latency_design_samples"] == CONFIGS["tiny"].latency
+    assert torch.load(out.with_name("m.pt"), weights_only=False)["measurements"] == metrics
+    assert main(["info", str(out.with_name("m.rtsynth")), "--json"]) == 0
+    assert main(["export", str(run), "--out", str(out), "--measure", str(tmp_path / "nope")]) == 2
+    assert load_core().RaveModel(str(out.with_name("m.rtsynth"))).latency == CONFIGS["tiny"].latency
