@@ -11,7 +11,7 @@ import argparse
 def _common(p: argparse.ArgumentParser, default_config: str) -> None:
     p.add_argument("--data", required=True, help="dataset folder written by `rt-synth data prepare`")
     p.add_argument("--out", required=True, help="run folder (created; an existing run is resumed)")
-    p.add_argument("--config", default=default_config, help="model size: tiny (tests) or base")
+    p.add_argument("--config", default=default_config, help="model size: tiny (tests), base, or for DDSP live (fewer weights for polyphony)")
     p.add_argument("--steps", type=int, default=10_000, help="train until this step count")
     p.add_argument("--batch-size", type=int, default=None)
     p.add_argument("--lr", type=float, default=None, help="learning rate")

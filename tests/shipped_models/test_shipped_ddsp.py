@@ -1,6 +1,7 @@
-"""The shipped DDSP model (exports/violin-ddsp.*): its three files are one model, and it
-resynthesises violin phrases it never saw within the foundation issue's bounds, scored by
-trackers that are not the model's own (librosa pYIN, an RMS curve)."""
+"""The shipped DDSP models (exports/violin-ddsp.*, base size; exports/violin-live-ddsp.*, the
+live size for polyphony): each one's files are one model, and each resynthesises violin
+phrases it never saw within the foundation issue's bounds, scored by trackers that are not
+the model's own (librosa pYIN, an RMS curve)."""
 from __future__ import annotations
 
 import json
@@ -14,15 +15,19 @@ import pytest
 from rt_synth.benchmark.runtime_comparison import melody_controls
 
 EXPORTS = Path(__file__).resolve().parents[2] / "exports"
-STEM = EXPORTS / "violin-ddsp"
 SR, SECONDS = 48000, 3.0
 
 
+@pytest.fixture(scope="module", params=["violin-ddsp", "violin-live-ddsp"])
+def stem(request):
+    return EXPORTS / request.param
+
+
 @pytest.fixture(scope="module")
-def core_model():
+def core_model(stem):
     from rt_synth.core import load_core
 
-    return load_core().load_model(str(STEM.with_suffix(".rtsynth")))
+    return load_core().load_model(str(stem.with_suffix(".rtsynth")))
 
 
 @pytest.fixture(scope="module")
@@ -43,9 +48,9 @@ def _core_render(model, f0f, ldf, block):
     return out
 
 
-def test_shipped_files_exist_and_name_the_instrument():
+def test_shipped_files_exist(stem):
     for ext in (".rtsynth", ".ts", ".onnx", ".pt"):
-        assert STEM.with_suffix(ext).is_file(), f"{STEM.with_suffix(ext)} missing"
+        assert stem.with_suffix(ext).is_file(), f"{stem.with_suffix(ext)} missing"
 
 
 def test_core_block_sizes_agree(core_model, frames):
@@ -56,7 +61,7 @@ def test_core_block_sizes_agree(core_model, frames):
         assert np.abs(y - ref).max() <= 1e-5, block
 
 
-def test_torchscript_and_onnx_exports_equal_the_core(core_model, frames):
+def test_torchscript_and_onnx_exports_equal_the_core(stem, core_model, frames):
     import torch
 
     from rt_synth.dsp.prng import counter_noise
@@ -66,14 +71,14 @@ def test_torchscript_and_onnx_exports_equal_the_core(core_model, frames):
     hop = core_model.hop
     core = _core_render(core_model, f0f, ldf, 256)
 
-    ts = torch.jit.load(str(STEM.with_suffix(".ts")))
+    ts = torch.jit.load(str(stem.with_suffix(".ts")))
     ts.reset()
     x = torch.from_numpy(np.stack([f0f, ldf]))[None]
     with torch.inference_mode():
         ts_out = torch.cat([ts(x[:, :, i:i + 25])[0, 0] for i in range(0, x.shape[2], 25)]).numpy()
     assert np.abs(ts_out - core).max() <= 1e-4
 
-    stream = OnnxDDSPStream(STEM.with_suffix(".onnx"))
+    stream = OnnxDDSPStream(stem.with_suffix(".onnx"))
     k = stream.frames
     n = len(f0f) // k * k
     noise = counter_noise(n * hop, seed=0)
@@ -83,16 +88,21 @@ def test_torchscript_and_onnx_exports_equal_the_core(core_model, frames):
     assert np.abs(onnx_out - core[:n * hop]).max() <= 1e-4
 
 
-@pytest.mark.slow
-def test_resynthesises_unseen_violin_phrases(tmp_path):
+@pytest.fixture(scope="module")
+def heldout_audio(tmp_path_factory):
     """Phrases from a seed no documented training recipe uses (README: 1, docs/data.md: 0)."""
-    audio = tmp_path / "heldout"
+    audio = tmp_path_factory.mktemp("heldout")
     subprocess.run([sys.executable, "-m", "rt_synth.cli.main", "data", "render", "--instrument",
                     "violin", "--seconds", "24", "--seed", "4242", "--out", str(audio)],
                    check=True, capture_output=True)
+    return audio
+
+
+@pytest.mark.slow
+def test_resynthesises_unseen_violin_phrases(stem, heldout_audio, tmp_path):
     from rt_synth.eval.ddsp_heldout import evaluate
 
-    r = evaluate(str(STEM.with_suffix(".rtsynth")), str(audio))
+    r = evaluate(str(stem.with_suffix(".rtsynth")), str(heldout_audio))
     (tmp_path / "score.json").write_text(json.dumps(r, indent=1))
     assert r["phrases"] >= 2
     assert r["f0_median_cents"] <= 20.0, r
