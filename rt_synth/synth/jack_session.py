@@ -60,12 +60,36 @@ def dummy_jack(server: str, rate: int = 48000, period: int = 128):
             jack.wait()
 
 
+@contextlib.contextmanager
+def midi_sender(server: str, env: dict, name: str, dest: str = "rt-synth:midi_in"):
+    """A python-rtmidi JACK MIDI output on `server`, connected to `dest`; yields the MidiOut."""
+    import rtmidi
+
+    old = os.environ.get("JACK_DEFAULT_SERVER")
+    os.environ["JACK_DEFAULT_SERVER"] = server  # rtmidi's JACK client reads it
+    out = None
+    try:
+        out = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, name=name)
+        out.open_virtual_port("out")
+        r = subprocess.run(["jack_connect", "-s", server, f"{name}:out", dest], env=env,
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError("jack_connect failed: " + r.stdout + r.stderr)
+        yield out
+    finally:
+        if out is not None:
+            out.close_port()
+            out.delete()
+        if old is None:
+            os.environ.pop("JACK_DEFAULT_SERVER", None)
+        else:
+            os.environ["JACK_DEFAULT_SERVER"] = old
+
+
 def hold_notes_live(model: str, seconds: float, voices: int = 8, block: int = 128,
                     report: str | Path | None = None, notes=CHORD) -> dict:
     """Runs `rt-synth live` on a fresh dummy JACK server, holds `notes` for `seconds` through
     a JACK MIDI port, releases them, stops live with SIGINT and returns its report."""
-    import rtmidi
-
     server = f"rtsynth-{os.getpid()}-{int(time.time() * 1000) % 100000}"
     report = Path(report) if report else Path(tempfile.mkdtemp()) / "live.json"
     with dummy_jack(server) as env:
@@ -76,15 +100,7 @@ def hold_notes_live(model: str, seconds: float, voices: int = 8, block: int = 12
         try:
             if not wait_for(lambda: "rt-synth:midi_in" in jack_ports(server, env), 30):
                 raise RuntimeError("live never opened its JACK MIDI port")
-            old = os.environ.get("JACK_DEFAULT_SERVER")
-            os.environ["JACK_DEFAULT_SERVER"] = server  # rtmidi's JACK client reads it
-            try:
-                out = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, name="rtsynth-sender")
-                out.open_virtual_port("out")
-                r = subprocess.run(["jack_connect", "-s", server, "rtsynth-sender:out",
-                                    "rt-synth:midi_in"], env=env, capture_output=True, text=True)
-                if r.returncode != 0:
-                    raise RuntimeError("jack_connect failed: " + r.stdout + r.stderr)
+            with midi_sender(server, env, "rtsynth-sender") as out:
                 time.sleep(0.3)
                 for note in notes:
                     out.send_message([0x90, note, 100])
@@ -92,13 +108,6 @@ def hold_notes_live(model: str, seconds: float, voices: int = 8, block: int = 12
                 for note in notes:
                     out.send_message([0x80, note, 0])
                 time.sleep(0.7)
-                out.close_port()
-                out.delete()
-            finally:
-                if old is None:
-                    os.environ.pop("JACK_DEFAULT_SERVER", None)
-                else:
-                    os.environ["JACK_DEFAULT_SERVER"] = old
             live.send_signal(signal.SIGINT)
             text, _ = live.communicate(timeout=30)
             if live.returncode != 0:

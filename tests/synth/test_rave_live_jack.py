@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from rt_synth.synth.jack_session import dummy_jack, jack_ports, midi_sender, wait_for
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "core"))
 
@@ -28,106 +30,70 @@ def rave_model(tmp_path_factory):
     return str(path)
 
 
-def _wait_for(pred, timeout):
-    t0 = time.time()
-    while time.time() - t0 < timeout:
-        if pred():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def test_rave_live_input_and_ccs_under_dummy_jack(rave_model, tmp_path):
     from rt_synth import _core
 
-    jackd = shutil.which("jackd")
-    assert jackd, "jackd not found: run scripts/setup.sh (installs jackd2)"
     metro = shutil.which("jack_metro")
-    if not metro:
-        pytest.skip("jack_metro (jack example clients) not installed")
-    rtmidi = pytest.importorskip("rtmidi")
+    assert metro, "jack_metro not found: run scripts/setup.sh (installs jackd2, which has it)"
     server = f"rtsynth-rave-{os.getpid()}"
-    env = dict(os.environ, JACK_DEFAULT_SERVER=server, JACK_NO_AUDIO_RESERVATION="1")
-    jack = subprocess.Popen([jackd, "-n", server, "-d", "dummy", "-r", "48000", "-p", "128"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     live = tone = None
-    try:
-        assert _wait_for(lambda: subprocess.run(["jack_lsp", "-s", server], env=env, capture_output=True)
-                         .returncode == 0, 10), "jackd did not start"
-        tone = subprocess.Popen([metro, "-n", "tone", "-f", "440", "-A", "0.5", "-D", "300", "-b", "120"],
-                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        report = tmp_path / "live_rave.json"
-        live = subprocess.Popen([sys.executable, "-m", "rt_synth.cli.main", "live", rave_model, "--block", "128",
-                                 "--input", "system", "--report", str(report), "--quiet"], env=env, cwd=ROOT,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-        def lsp():
-            return subprocess.run(["jack_lsp", "-s", server], env=env, capture_output=True, text=True).stdout
-
-        def live_inputs():
-            return [p for p in lsp().split() if p.startswith("PortAudio") and ":in" in p]
-        assert _wait_for(lambda: live_inputs() and "tone:" in lsp() and "rt-synth:midi_in" in lsp(), 30), \
-            "live (PortAudio input, MIDI port) or jack_metro never appeared"
-        for port in live_inputs():
-            r = subprocess.run(["jack_connect", "-s", server, "tone:120_bpm", port], env=env,
-                               capture_output=True, text=True)
-            assert r.returncode == 0, r.stdout + r.stderr
-        old = os.environ.get("JACK_DEFAULT_SERVER")
-        os.environ["JACK_DEFAULT_SERVER"] = server
+    with dummy_jack(server) as env:
         try:
-            out = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, name="rtsynth-rave-sender")
-            out.open_virtual_port("out")
-            r = subprocess.run(["jack_connect", "-s", server, "rtsynth-rave-sender:out", "rt-synth:midi_in"],
-                               env=env, capture_output=True, text=True)
-            assert r.returncode == 0, r.stdout + r.stderr
-            time.sleep(1.5)
-            for v in range(64, 128, 8):   # a sweep of control 0's offset, ending at 127
-                out.send_message([0xB0, 16, v])
-                time.sleep(0.1)
-            out.send_message([0xB0, 16, 127])
-            out.send_message([0xB0, 17, 0])    # control 1 to its lowest offset
-            out.send_message([0xB0, 1, 127])   # mod wheel: global scale to latent_scale_max
-            time.sleep(2.0)
-            out.close_port()
-            out.delete()
+            tone = subprocess.Popen([metro, "-n", "tone", "-f", "440", "-A", "0.5", "-D", "300", "-b", "120"],
+                                    env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            report = tmp_path / "live_rave.json"
+            live = subprocess.Popen([sys.executable, "-m", "rt_synth.cli.main", "live", rave_model,
+                                     "--block", "128", "--input", "system", "--report", str(report),
+                                     "--quiet"], env=env, cwd=ROOT,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+            def live_inputs():
+                return [p for p in jack_ports(server, env).split()
+                        if p.startswith("PortAudio") and ":in" in p]
+
+            def all_up():
+                ports = jack_ports(server, env)
+                return live_inputs() and "tone:" in ports and "rt-synth:midi_in" in ports
+            assert wait_for(all_up, 30), "live (PortAudio input, MIDI port) or jack_metro never appeared"
+            for port in live_inputs():
+                r = subprocess.run(["jack_connect", "-s", server, "tone:120_bpm", port], env=env,
+                                   capture_output=True, text=True)
+                assert r.returncode == 0, r.stdout + r.stderr
+            with midi_sender(server, env, "rtsynth-rave-sender") as out:
+                time.sleep(1.5)
+                for v in range(64, 128, 8):   # a sweep of control 0's offset, ending at 127
+                    out.send_message([0xB0, 16, v])
+                    time.sleep(0.1)
+                out.send_message([0xB0, 16, 127])
+                out.send_message([0xB0, 17, 0])    # control 1 to its lowest offset
+                out.send_message([0xB0, 1, 127])   # mod wheel: global scale to latent_scale_max
+                time.sleep(2.0)
+            live.send_signal(signal.SIGINT)
+            text, _ = live.communicate(timeout=30)
+            assert live.returncode == 0, text
         finally:
-            if old is None:
-                del os.environ["JACK_DEFAULT_SERVER"]
-            else:
-                os.environ["JACK_DEFAULT_SERVER"] = old
-        live.send_signal(signal.SIGINT)
-        text, _ = live.communicate(timeout=30)
-        assert live.returncode == 0, text
-        stats = json.loads(report.read_text())
-        print(stats)
-        assert stats["mode"] == "rave" and stats["jack"], stats
-        assert stats["callback_errors"] == 0, stats
-        assert stats["blocks"] > 4.0 * 48000 / 128 * 0.9, stats
-        assert stats["rms"] > 1e-3 and stats["peak"] > 1e-2, stats
-        assert stats["midi_messages"] >= 11 and stats["cc_applied"] >= 11, stats
-        m = _core.RaveModel(rave_model)
-        rng, smax, std = m.metadata["latent_offset_range"], m.metadata["latent_scale_max"], m.latent_std
-        assert stats["latent_offsets"][0] == pytest.approx(rng * std[0], rel=1e-5), stats
-        assert stats["latent_offsets"][1] == pytest.approx(-rng * std[1], rel=1e-5), stats
-        assert stats["latent_scales"] == pytest.approx([smax] * m.latent_size, rel=1e-5), stats
-        assert stats["engine_latency_samples"] == m.latency, stats
-    finally:
-        for p in (live, tone):
-            if p is not None and p.poll() is None:
-                p.kill()
-                p.wait()
-        jack.send_signal(signal.SIGTERM)
-        try:
-            jack.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            jack.kill()
-            jack.wait()
+            for p in (live, tone):
+                if p is not None and p.poll() is None:
+                    p.kill()
+                    p.wait()
+    stats = json.loads(report.read_text())
+    print(stats)
+    assert stats["mode"] == "rave" and stats["jack"], stats
+    assert stats["callback_errors"] == 0, stats
+    assert stats["blocks"] > 4.0 * 48000 / 128 * 0.9, stats
+    assert stats["rms"] > 1e-3 and stats["peak"] > 1e-2, stats
+    assert stats["midi_messages"] >= 11 and stats["cc_applied"] >= 11, stats
+    m = _core.RaveModel(rave_model)
+    rng, smax, std = m.metadata["latent_offset_range"], m.metadata["latent_scale_max"], m.latent_std
+    assert stats["latent_offsets"][0] == pytest.approx(rng * std[0], rel=1e-5), stats
+    assert stats["latent_offsets"][1] == pytest.approx(-rng * std[1], rel=1e-5), stats
+    assert stats["latent_scales"] == pytest.approx([smax] * m.latent_size, rel=1e-5), stats
+    assert stats["engine_latency_samples"] == m.latency, stats
 
 
 def test_rave_engine_rt_native(rave_model):
     """tests/csrc/test_rave_engine_rt.cpp, built in build/ctest (only that target)."""
-    if not shutil.which("cmake"):
-        pytest.skip("cmake not installed")
+    assert shutil.which("cmake"), "cmake not found: run scripts/setup.sh (installs cmake)"
     b = Path(ROOT) / "build" / "ctest"
     r = subprocess.run(["cmake", "-S", ROOT, "-B", str(b), "-DRT_SYNTH_BUILD_TESTS=ON", "-DCMAKE_BUILD_TYPE=Release"],
                        capture_output=True, text=True)
