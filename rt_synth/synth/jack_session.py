@@ -86,6 +86,52 @@ def midi_sender(server: str, env: dict, name: str, dest: str = "rt-synth:midi_in
             os.environ["JACK_DEFAULT_SERVER"] = old
 
 
+@contextlib.contextmanager
+def live_with_tone_input(model: str, server: str, env: dict, report: str | Path,
+                         wait_midi_port: bool = False):
+    """jack_metro (440 Hz beeps, 300 ms every 0.5 s) into `rt-synth live MODEL --input system`
+    (block 128) on `server`; yields the live process, stopped with SIGINT on exit (its exit
+    code checked). Both processes are killed if anything fails."""
+    metro = shutil.which("jack_metro")
+    if not metro:
+        raise RuntimeError("jack_metro not found: run scripts/setup.sh (installs jackd2)")
+    tone = live = None
+    try:
+        tone = subprocess.Popen([metro, "-n", "tone", "-f", "440", "-A", "0.5", "-D", "300",
+                                 "-b", "120"], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        live = subprocess.Popen([sys.executable, "-m", "rt_synth.cli.main", "live", str(model),
+                                 "--block", "128", "--input", "system", "--report", str(report),
+                                 "--quiet"], env=env, cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+        def live_inputs():
+            return [p for p in jack_ports(server, env).split()
+                    if p.startswith("PortAudio") and ":in" in p]
+
+        def all_up():
+            ports = jack_ports(server, env)
+            return (live_inputs() and "tone:" in ports
+                    and (not wait_midi_port or "rt-synth:midi_in" in ports))
+        if not wait_for(all_up, 30):
+            raise RuntimeError("live (PortAudio input, MIDI port) or jack_metro never appeared")
+        for port in live_inputs():
+            r = subprocess.run(["jack_connect", "-s", server, "tone:120_bpm", port], env=env,
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                raise RuntimeError("jack_connect failed: " + r.stdout + r.stderr)
+        yield live
+        live.send_signal(signal.SIGINT)
+        text, _ = live.communicate(timeout=30)
+        if live.returncode != 0:
+            raise RuntimeError(f"rt-synth live exited {live.returncode}:\n{text}")
+    finally:
+        for p in (live, tone):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait()
+
+
 def hold_notes_live(model: str, seconds: float, voices: int = 8, block: int = 128,
                     report: str | Path | None = None, notes=CHORD) -> dict:
     """Runs `rt-synth live` on a fresh dummy JACK server, holds `notes` for `seconds` through

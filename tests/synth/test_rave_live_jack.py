@@ -6,7 +6,6 @@ test of the engine (tests/csrc/test_rave_engine_rt.cpp: zero allocations in proc
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from rt_synth.synth.jack_session import dummy_jack, jack_ports, midi_sender, wait_for
+from rt_synth.synth.jack_session import dummy_jack, live_with_tone_input, midi_sender
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "core"))
@@ -33,32 +32,10 @@ def rave_model(tmp_path_factory):
 def test_rave_live_input_and_ccs_under_dummy_jack(rave_model, tmp_path):
     from rt_synth import _core
 
-    metro = shutil.which("jack_metro")
-    assert metro, "jack_metro not found: run scripts/setup.sh (installs jackd2, which has it)"
     server = f"rtsynth-rave-{os.getpid()}"
-    live = tone = None
+    report = tmp_path / "live_rave.json"
     with dummy_jack(server) as env:
-        try:
-            tone = subprocess.Popen([metro, "-n", "tone", "-f", "440", "-A", "0.5", "-D", "300", "-b", "120"],
-                                    env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            report = tmp_path / "live_rave.json"
-            live = subprocess.Popen([sys.executable, "-m", "rt_synth.cli.main", "live", rave_model,
-                                     "--block", "128", "--input", "system", "--report", str(report),
-                                     "--quiet"], env=env, cwd=ROOT,
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-            def live_inputs():
-                return [p for p in jack_ports(server, env).split()
-                        if p.startswith("PortAudio") and ":in" in p]
-
-            def all_up():
-                ports = jack_ports(server, env)
-                return live_inputs() and "tone:" in ports and "rt-synth:midi_in" in ports
-            assert wait_for(all_up, 30), "live (PortAudio input, MIDI port) or jack_metro never appeared"
-            for port in live_inputs():
-                r = subprocess.run(["jack_connect", "-s", server, "tone:120_bpm", port], env=env,
-                                   capture_output=True, text=True)
-                assert r.returncode == 0, r.stdout + r.stderr
+        with live_with_tone_input(rave_model, server, env, report, wait_midi_port=True):
             with midi_sender(server, env, "rtsynth-rave-sender") as out:
                 time.sleep(1.5)
                 for v in range(64, 128, 8):   # a sweep of control 0's offset, ending at 127
@@ -68,14 +45,6 @@ def test_rave_live_input_and_ccs_under_dummy_jack(rave_model, tmp_path):
                 out.send_message([0xB0, 17, 0])    # control 1 to its lowest offset
                 out.send_message([0xB0, 1, 127])   # mod wheel: global scale to latent_scale_max
                 time.sleep(2.0)
-            live.send_signal(signal.SIGINT)
-            text, _ = live.communicate(timeout=30)
-            assert live.returncode == 0, text
-        finally:
-            for p in (live, tone):
-                if p is not None and p.poll() is None:
-                    p.kill()
-                    p.wait()
     stats = json.loads(report.read_text())
     print(stats)
     assert stats["mode"] == "rave" and stats["jack"], stats
