@@ -30,7 +30,6 @@ C++ core computes the same thing.
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import torch

@@ -9,8 +9,6 @@ original with pYIN (f0) and an RMS curve (loudness).
 """
 from __future__ import annotations
 
-import argparse
-import json
 from pathlib import Path
 
 import numpy as np
@@ -59,22 +57,18 @@ def evaluate(model_path: str, audio_dir: str) -> dict:
             "per_phrase": rows}
 
 
+def report(r: dict) -> None:
+    for row in r["per_phrase"]:
+        print(f"{row['file']:24s} f0 {row['f0_median_cents']:6.1f} cents   "
+              f"loudness {row['loudness_mean_abs_db']:5.2f} dB")
+    print(f"{r['phrases']} phrases: median f0 error {r['f0_median_cents']:.1f} cents, "
+          f"loudness-curve error {r['loudness_mean_abs_db']:.2f} dB")
+
+
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("model")
-    p.add_argument("audio_dir")
-    p.add_argument("--json", action="store_true")
-    a = p.parse_args(argv)
-    r = evaluate(a.model, a.audio_dir)
-    if a.json:
-        print(json.dumps(r, indent=2))
-    else:
-        for row in r["per_phrase"]:
-            print(f"{row['file']:24s} f0 {row['f0_median_cents']:6.1f} cents   "
-                  f"loudness {row['loudness_mean_abs_db']:5.2f} dB")
-        print(f"{r['phrases']} phrases: median f0 error {r['f0_median_cents']:.1f} cents, "
-              f"loudness-curve error {r['loudness_mean_abs_db']:.2f} dB")
-    return 0
+    from rt_synth.eval.heldout_cli import run
+
+    return run(__doc__, evaluate, report, argv)
 
 
 if __name__ == "__main__":

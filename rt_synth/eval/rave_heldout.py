@@ -11,13 +11,11 @@ Latency: an onset test through the core — silence, then plucked harmonic tones
 """
 from __future__ import annotations
 
-import argparse
-import json
 from pathlib import Path
 
 import numpy as np
 
-SR = 48000
+SR = 48000  # rate of the test tones unless the model says otherwise
 ONSET_F0S = (110.0, 220.0, 440.0, 880.0)
 
 
@@ -26,8 +24,9 @@ def forward(model, x: np.ndarray, block: int = 256) -> np.ndarray:
     return np.concatenate([model.forward(x[i:i + block]) for i in range(0, len(x), block)])
 
 
-def plucked_tone(f0: float, seconds: float = 1.0, silence: int = 24064) -> np.ndarray:
-    t = np.arange(int(seconds * SR)) / SR
+def plucked_tone(f0: float, seconds: float = 1.0, silence: int = 24064,
+                 sample_rate: int = SR) -> np.ndarray:
+    t = np.arange(int(seconds * sample_rate)) / sample_rate
     tone = 0.3 * np.exp(-3 * t) * sum(np.sin(2 * np.pi * k * f0 * t) / k for k in range(1, 8))
     return np.concatenate([np.zeros(silence), tone]).astype(np.float32)
 
@@ -37,7 +36,7 @@ def onset_delays(model, f0s=ONSET_F0S, threshold_db: float = -20.0) -> list[int]
 
     out = []
     for f0 in f0s:
-        x = plucked_tone(f0)
+        x = plucked_tone(f0, sample_rate=model.sample_rate)
         y = forward(model, x)
         out.append(onset_time(y, threshold_db=threshold_db) - onset_time(x, threshold_db=threshold_db))
     return out
@@ -47,8 +46,9 @@ def spectral_distance(x: np.ndarray, y: np.ndarray, gain: float) -> float:
     import torch
 
     from rt_synth.dsp.spectral_loss import MultiScaleSpectralLoss
+    from rt_synth.train.rave_trainer import FULL_BAND_FFTS
 
-    loss = MultiScaleSpectralLoss((2048, 1024, 512, 256, 128))
+    loss = MultiScaleSpectralLoss(FULL_BAND_FFTS)
     with torch.no_grad():
         return float(loss(torch.from_numpy(y * gain)[None], torch.from_numpy(x * gain)[None]))
 
@@ -59,15 +59,16 @@ def evaluate(model_path: str, audio_dir: str) -> dict:
     from rt_synth.eval.resynthesis import score
 
     model = load_core().RaveModel(str(model_path))
-    model.prepare(SR, 4096)
+    sr = model.sample_rate
+    model.prepare(sr, 4096)
     L, gain = model.latency, float(model.metadata["input_gain"])
     rows = []
     for wav in sorted(Path(audio_dir).rglob("*.wav")):
         audio, file_sr, _ = read_mono(wav)
-        x = resample(audio, file_sr, SR).astype(np.float32)
+        x = resample(audio, file_sr, sr).astype(np.float32)
         y = forward(model, x)[L:]
         x = x[:len(y)]
-        s = score(x, y, SR).to_dict()
+        s = score(x, y, sr).to_dict()
         s["spectral_distance"] = spectral_distance(x, y, gain)
         s["file"] = str(wav.relative_to(audio_dir))
         rows.append(s)
@@ -84,16 +85,7 @@ def evaluate(model_path: str, audio_dir: str) -> dict:
             "spectral_distance": med("spectral_distance"), "per_clip": rows}
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("model")
-    p.add_argument("audio_dir")
-    p.add_argument("--json", action="store_true")
-    a = p.parse_args(argv)
-    r = evaluate(a.model, a.audio_dir)
-    if a.json:
-        print(json.dumps(r, indent=2))
-        return 0
+def report(r: dict) -> None:
     for row in r["per_clip"]:
         print(f"{row['file']:36s} f0 {row['f0_median_cents']:7.1f} cents  loudness "
               f"{row['loudness_mean_abs_db']:5.2f} dB  spectral {row['spectral_distance']:6.2f}")
@@ -101,7 +93,12 @@ def main(argv=None) -> int:
           f"error {r['loudness_mean_abs_db']:.2f} dB, spectral distance {r['spectral_distance']:.2f}")
     print(f"latency: reported {r['latency_samples']} samples, onset test {r['onset_delays']} "
           f"(median {r['onset_delay_median']:.0f})")
-    return 0
+
+
+def main(argv=None) -> int:
+    from rt_synth.eval.heldout_cli import run
+
+    return run(__doc__, evaluate, report, argv)
 
 
 if __name__ == "__main__":

@@ -22,9 +22,9 @@ def export_rave(payload: dict, out: str | Path, formats, onnx_frames: int = 1,
     if measure is not None:
         import json
 
-        from rt_synth.export.rave_measurements import jsonable, measure_rave
+        from rt_synth.export.rave_measurements import measure_rave
 
-        payload = {**payload, "measurements": jsonable(measure_rave(model, measure))}
+        payload = {**payload, "measurements": measure_rave(model, measure)}
         if "step" in payload:
             payload["measurements"]["steps"] = int(payload["step"])
         p = out.with_name(name + ".metrics.json")

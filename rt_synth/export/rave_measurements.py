@@ -5,7 +5,6 @@ to 12 validation clips. They go into the light checkpoint (payload["measurements
 native file (rt_synth.rave.heldout_distance / measured_latency_samples) and NAME.metrics.json."""
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 LATENCY_METHOD = ("onset test: 0.5 s silence then a held-out clip; first 16-sample frame of the "
@@ -39,18 +38,5 @@ def measure_rave(model, dataset_dir: str, max_distance_examples: int = 64,
             "onset_delay_median": lat["onset_delay_median"], "onset_delays": lat["onset_delays"],
             "envelope_lag_median": lat["envelope_lag_median"], "envelope_lags": lat["envelope_lags"],
             "latency_resolution": lat["resolution"], "latency_method": LATENCY_METHOD,
-            "parameters": int(sum(p.numel() for n, p in model.named_parameters()
-                                  if not n.startswith("pqmf"))),
-            "ratio": c.ratio}
+            "parameters": model.n_parameters, "ratio": c.ratio}
 
-
-def jsonable(d: dict) -> dict:
-    out = {}
-    for k, v in d.items():
-        if isinstance(v, (list, tuple)):
-            out[k] = [float(x) if isinstance(x, (np.floating, float)) else x for x in v]
-        elif isinstance(v, np.generic):
-            out[k] = v.item()
-        else:
-            out[k] = v
-    return out

@@ -4,7 +4,8 @@ on it, and notes held through a JACK MIDI port (python-rtmidi's JACK API).
     python3 -m rt_synth.synth.jack_session MODEL [--seconds 60] [--voices 8] [--block 128]
 
 prints the live report (xruns, callback errors, callback load, voices) as JSON. Used by
-tests/synth/test_live_jack.py (5 s) and for the 60 s acceptance figures (docs/synth-engine.md).
+tests/synth/test_live_jack.py and test_rave_live_jack.py (4 s runs) and for the 60 s
+acceptance figures (docs/synth-engine.md).
 """
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
 CHORD = (48, 52, 55, 60, 64, 67, 72, 76)
 
 
@@ -86,6 +86,21 @@ def midi_sender(server: str, env: dict, name: str, dest: str = "rt-synth:midi_in
             os.environ["JACK_DEFAULT_SERVER"] = old
 
 
+def start_live(model: str, env: dict, report: str | Path, *args: str) -> subprocess.Popen:
+    """`rt-synth live MODEL ARGS --report REPORT --quiet` on the server `env` selects."""
+    return subprocess.Popen([sys.executable, "-m", "rt_synth.cli.main", "live", str(model), *args,
+                             "--report", str(report), "--quiet"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def stop_live(live: subprocess.Popen) -> None:
+    """SIGINT (what Ctrl-C sends), then its exit code must be 0."""
+    live.send_signal(signal.SIGINT)
+    text, _ = live.communicate(timeout=30)
+    if live.returncode != 0:
+        raise RuntimeError(f"rt-synth live exited {live.returncode}:\n{text}")
+
+
 @contextlib.contextmanager
 def live_with_tone_input(model: str, server: str, env: dict, report: str | Path,
                          wait_midi_port: bool = False):
@@ -100,10 +115,7 @@ def live_with_tone_input(model: str, server: str, env: dict, report: str | Path,
         tone = subprocess.Popen([metro, "-n", "tone", "-f", "440", "-A", "0.5", "-D", "300",
                                  "-b", "120"], env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        live = subprocess.Popen([sys.executable, "-m", "rt_synth.cli.main", "live", str(model),
-                                 "--block", "128", "--input", "system", "--report", str(report),
-                                 "--quiet"], env=env, cwd=ROOT,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        live = start_live(model, env, report, "--block", "128", "--input", "system")
 
         def live_inputs():
             return [p for p in jack_ports(server, env).split()
@@ -121,10 +133,7 @@ def live_with_tone_input(model: str, server: str, env: dict, report: str | Path,
             if r.returncode != 0:
                 raise RuntimeError("jack_connect failed: " + r.stdout + r.stderr)
         yield live
-        live.send_signal(signal.SIGINT)
-        text, _ = live.communicate(timeout=30)
-        if live.returncode != 0:
-            raise RuntimeError(f"rt-synth live exited {live.returncode}:\n{text}")
+        stop_live(live)
     finally:
         for p in (live, tone):
             if p is not None and p.poll() is None:
@@ -137,12 +146,9 @@ def hold_notes_live(model: str, seconds: float, voices: int = 8, block: int = 12
     """Runs `rt-synth live` on a fresh dummy JACK server, holds `notes` for `seconds` through
     a JACK MIDI port, releases them, stops live with SIGINT and returns its report."""
     server = f"rtsynth-{os.getpid()}-{int(time.time() * 1000) % 100000}"
-    report = Path(report) if report else Path(tempfile.mkdtemp()) / "live.json"
-    with dummy_jack(server) as env:
-        live = subprocess.Popen([sys.executable, "-m", "rt_synth.cli.main", "live", str(model),
-                                 "--block", str(block), "--voices", str(voices),
-                                 "--report", str(report), "--quiet"], env=env, cwd=ROOT,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with tempfile.TemporaryDirectory() as tmp, dummy_jack(server) as env:
+        report = Path(report) if report else Path(tmp) / "live.json"
+        live = start_live(model, env, report, "--block", str(block), "--voices", str(voices))
         try:
             if not wait_for(lambda: "rt-synth:midi_in" in jack_ports(server, env), 30):
                 raise RuntimeError("live never opened its JACK MIDI port")
@@ -154,15 +160,12 @@ def hold_notes_live(model: str, seconds: float, voices: int = 8, block: int = 12
                 for note in notes:
                     out.send_message([0x80, note, 0])
                 time.sleep(0.7)
-            live.send_signal(signal.SIGINT)
-            text, _ = live.communicate(timeout=30)
-            if live.returncode != 0:
-                raise RuntimeError(f"rt-synth live exited {live.returncode}:\n{text}")
+            stop_live(live)
         finally:
             if live.poll() is None:
                 live.kill()
                 live.wait()
-    return json.loads(report.read_text())
+        return json.loads(report.read_text())
 
 
 def main(argv=None) -> int:

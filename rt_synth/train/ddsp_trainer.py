@@ -120,7 +120,9 @@ def train_ddsp(data: str, out: str, config_name: str = "base", steps: int = 10_0
     frames = max(1, int(round(config.train_seconds * config.sample_rate / config.hop)))
 
     run.start_bar("train ddsp")
-    payload = lambda: {**model.payload(), "feature_delay": FEATURE_DELAY}  # noqa: E731
+    def payload():
+        return {**model.payload(), "feature_delay": FEATURE_DELAY}
+
     with run.interruptible(modules, payload):
         epoch = 0
         done = False

@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 from rt_synth.cli.main import main
-from rt_synth.eval.rave_heldout import forward, onset_delays
-from rt_synth.eval.rave_heldout import plucked_tone as _plucked
+from rt_synth.eval.rave_heldout import forward, onset_delays, plucked_tone
 
 EXPORTS = Path(__file__).resolve().parents[2] / "exports"
 STEM = EXPORTS / "ensemble-rave"
@@ -25,10 +24,6 @@ def core_model():
     m = load_core().RaveModel(str(STEM.with_suffix(".rtsynth")))
     m.prepare(SR, 4096)
     return m
-
-
-def _forward(model, x, block):
-    return forward(model, x, block)
 
 
 def test_shipped_files_exist():
@@ -53,15 +48,15 @@ def test_onset_through_the_core_agrees_with_reported_latency(core_model):
         assert L - 16 <= delay <= L + 32 and delay <= 512, delay
     for delay in onset_delays(core_model, threshold_db=-30.0):
         assert L - 16 <= delay <= L + 16, delay
-    y = forward(core_model, _plucked(440.0), 256)
+    y = forward(core_model, plucked_tone(440.0), 256)
     assert np.isfinite(y).all() and np.abs(y).max() > 1e-2
 
 
 def test_core_is_block_size_independent(core_model):
-    x = _plucked(330.0, seconds=0.6, silence=3000)
-    ref = _forward(core_model, x, 256)
+    x = plucked_tone(330.0, seconds=0.6, silence=3000)
+    ref = forward(core_model, x, 256)
     for block in (1, 7, 100, 1000, 4096):
-        assert np.abs(_forward(core_model, x, block) - ref).max() <= 1e-5, block
+        assert np.abs(forward(core_model, x, block) - ref).max() <= 1e-5, block
 
 
 def test_torchscript_and_onnx_exports_equal_the_core(core_model):
@@ -70,9 +65,9 @@ def test_torchscript_and_onnx_exports_equal_the_core(core_model):
     from rt_synth.export.rave_onnx import OnnxRaveStream
 
     ratio = core_model.ratio
-    x = _plucked(262.0, seconds=0.5, silence=2048)
+    x = plucked_tone(262.0, seconds=0.5, silence=2048)
     x = x[: len(x) // (4 * ratio) * 4 * ratio]
-    core = _forward(core_model, x, 256)
+    core = forward(core_model, x, 256)
 
     ts = torch.jit.load(str(STEM.with_suffix(".ts")))
     ts.reset()
