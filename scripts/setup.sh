@@ -9,6 +9,7 @@ APT_PACKAGES=(
   build-essential cmake git pkg-config python3 python3-dev python3-pip
   libsndfile1 fluidsynth fluid-soundfont-gm libportaudio2 sox espeak-ng
   jackd2 puredata-core puredata-dev lv2-dev lilv-utils jalv
+  clang-19 libclang-rt-19-dev  # libFuzzer + sanitizers for tests/fuzz (docs/fuzzing.md)
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
