@@ -75,7 +75,7 @@ def compare(model_path: str | Path, block: int, seconds: float = 10.0,
         def ts_frame(j):
             x = torch.stack([frame_f0[j:j + 1], frame_ld[j:j + 1]])[None]
             with torch.inference_mode():
-                return ts(x)[0, 0].numpy()
+                return ts.forward_frames(x)[0, 0].numpy()
         ts_fifo = _FrameFifo(ts_frame, hop)
         runners["torchscript"] = lambda i: ts_fifo.process(block)
 

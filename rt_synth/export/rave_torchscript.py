@@ -8,8 +8,9 @@ Methods (buffers ``<method>_params`` = [in_channels, in_ratio, out_channels, out
 n must be a multiple of R (nn~ buffers are powers of two >= R). Each method keeps its own
 streaming state (a host may run encode and decode on different streams); ``reset()``
 returns all of them to silence; a new batch size resets them.
-Attribute ``latent_size`` (int, 1..D): decode and forward use only the first latent_size
-controls (the most meaningful: PCA order) and hold the others at the training mean.
+Attribute ``latent_size`` (int, 1..D; ``latent_size_params`` = [1], nn~'s type code for int;
+``get_latent_size()`` returns a one-element list): decode and forward use only the first
+latent_size controls (the most meaningful: PCA order) and hold the others at the training mean.
 Noise: the core's counter-based generator (counter_noise_torch.py), one counter per stream.
 """
 
@@ -20,6 +21,7 @@ import torch
 from torch import nn
 
 from rt_synth.export.counter_noise_torch import counter_noise
+from rt_synth.export.torchscript import TYPE_INT
 from rt_synth.models.rave.streaming import RaveStreaming
 
 
@@ -42,7 +44,7 @@ class NNTildeRave(nn.Module):
         self.register_buffer("encode_params", torch.tensor([1, 1, d, r]))
         self.register_buffer("decode_params", torch.tensor([d, r, 1, 1]))
         self.register_buffer("forward_params", torch.tensor([1, 1, 1, 1]))
-        self.register_buffer("latent_size_params", torch.tensor([d]))
+        self.register_buffer("latent_size_params", torch.tensor([TYPE_INT]))
         self.enc_state = streaming.initial_encoder_state(1)
         self.dec_state = streaming.initial_decoder_state(1)
         self.fwd_enc_state = streaming.initial_encoder_state(1)
@@ -59,8 +61,8 @@ class NNTildeRave(nn.Module):
         return ["latent_size"]
 
     @torch.jit.export
-    def get_latent_size(self) -> int:
-        return self.latent_size
+    def get_latent_size(self) -> List[int]:
+        return [self.latent_size]
 
     @torch.jit.export
     def set_latent_size(self, value: int) -> int:
@@ -120,18 +122,20 @@ class NNTildeRave(nn.Module):
 
 
 def self_test(module, ratio: int) -> None:
-    """Every method on 4 model steps of zeros at batch 1 and 4, shapes and finiteness."""
+    """nn~'s arithmetic at its smallest usual buffer (2048, a multiple of every ratio): every
+    method at batch 1 and 4 (shapes, finiteness), every attribute set through its type codes."""
+    from rt_synth.export.nn_tilde_host import NNTildeHost
+
     for method in module.get_methods():
-        in_ch, in_ratio, out_ch, out_ratio = [int(v) for v in getattr(module, f"{method}_params")]
         for batch in (1, 4):
-            n = 4 * ratio
-            y = getattr(module, method)(torch.zeros(batch, in_ch, n // in_ratio))
-            want = (batch, out_ch, n // out_ratio)
-            if tuple(y.shape) != want or not torch.isfinite(y).all():
-                raise RuntimeError(f"TorchScript self-test of {method}: got {tuple(y.shape)}, "
-                                   f"want {want}")
+            host = NNTildeHost(module, method, buffer_size=max(2048, ratio), batch=batch)
+            y = host.process(torch.zeros(batch, host.in_channels, host.buffer_size))
+            if tuple(y.shape) != (batch, host.out_channels, host.buffer_size) \
+                    or not torch.isfinite(y).all():
+                raise RuntimeError(f"TorchScript self-test of {method}: got {tuple(y.shape)}")
+    host = NNTildeHost(module, "forward", buffer_size=max(2048, ratio))
     for attr in module.get_attributes():
-        if getattr(module, f"set_{attr}")(getattr(module, f"get_{attr}")()) != 0:
+        if host.set_attribute(attr, *getattr(module, f"get_{attr}")()) != 0:
             raise RuntimeError(f"TorchScript self-test: set_{attr} refused its own value")
 
 

@@ -54,7 +54,8 @@ def test_torchscript_contract_and_streaming(rave, tmp_path):
     assert ts.encode_params.tolist() == [1, 1, d, r]
     assert ts.decode_params.tolist() == [d, r, 1, 1]
     assert ts.forward_params.tolist() == [1, 1, 1, 1]
-    assert ts.get_attributes() == ["latent_size"] and ts.get_latent_size() == d
+    assert ts.get_attributes() == ["latent_size"] and ts.get_latent_size() == [d]
+    assert ts.latent_size_params.tolist() == [1]  # nn~ type code: int
     assert ts.set_latent_size(0) == -1 and ts.set_latent_size(d + 1) == -1
     x = _signal(c, 24, batch=2)
     u_ref, y_ref = _reference(rave, x)
