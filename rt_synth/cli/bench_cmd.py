@@ -1,15 +1,19 @@
 """``rt-synth bench MODEL --block N``: per-block wall time of the C++ core, TorchScript and
 ONNX Runtime on the same model (siblings MODEL.ts / MODEL.onnx beside the .rtsynth file).
-With ``--voices N``: the whole synth engine with N voices sounding. A benchmark, not a test."""
+With ``--voices N``: the whole synth engine with N voices sounding. A benchmark, not a test.
+Without torch (``pip install rt-synth`` without ``[train]``) or onnxruntime, the runtimes that
+are missing are left out and the output says so: the core alone is measured."""
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
 
 def register(sub) -> None:
     p = sub.add_parser("bench", help="benchmark the core against TorchScript and ONNX Runtime")
-    p.add_argument("model", help="native model file (.rtsynth); .ts/.onnx siblings are compared")
+    p.add_argument("model", help="native model file (.rtsynth) or a model name; .ts/.onnx "
+                                 "siblings are compared")
     p.add_argument("--block", type=int, default=128, help="host block size in samples")
     p.add_argument("--seconds", type=float, default=10.0, help="audio to process per runtime")
     p.add_argument("--voices", type=int, default=None,
@@ -38,9 +42,9 @@ def _print_table(r: dict) -> None:
 def run(args) -> int:
     from rt_synth.cli.errors import UserError
 
-    model = Path(args.model)
-    if not model.exists():
-        raise UserError(f"{model}: no such file")
+    from rt_synth.model_locator import resolve_model
+
+    model = resolve_model(args.model)
     if args.block < 1:
         raise UserError(f"--block must be ≥ 1, got {args.block}")
     if args.voices is not None:
@@ -56,13 +60,28 @@ def run(args) -> int:
     from rt_synth.benchmark.runtime_comparison import compare
     from rt_synth.core import load_core
 
-    ts = args.torchscript or model.with_suffix(".ts")
-    onnx = args.onnx or model.with_suffix(".onnx")
+    ts = Path(args.torchscript or model.with_suffix(".ts"))
+    onnx = Path(args.onnx or model.with_suffix(".onnx"))
+    notes = []
+    for label, path, module, extra in (("TorchScript", ts, "torch", "[train]"),
+                                       ("ONNX Runtime", onnx, "onnxruntime", "[train]")):
+        if not path.is_file():
+            notes.append(f"{label}: no {path.name} beside the model, not measured")
+        elif importlib.util.find_spec(module) is None:
+            notes.append(f"{label}: {module} is not installed (pip install 'rt-synth{extra}'), "
+                         f"not measured")
+    if importlib.util.find_spec("torch") is None:
+        ts = None
+    if importlib.util.find_spec("onnxruntime") is None:
+        onnx = None
     if load_core().ModelFile(str(model)).get("rt_synth.kind") == "rave":
         from rt_synth.benchmark.rave_comparison import compare_rave as compare
     result = compare(model, args.block, args.seconds, ts, onnx)
+    result["notes"] = notes
     if args.json:
         print(json.dumps(result))
     else:
         _print_table(result)
+        for note in notes:
+            print(f"note: {note}")
     return 0

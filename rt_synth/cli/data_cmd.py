@@ -67,7 +67,7 @@ def _render(args) -> int:
 
 
 def _prepare(args) -> int:
-    from rt_synth.data.prepare import prepare_dataset
+    from rt_synth.data.prepare import prepare_dataset, skipped_summary
 
     info = prepare_dataset(args.audio_dir, args.out, example_seconds=args.example_seconds,
                            valid_fraction=args.valid_fraction, sample_rate=args.sample_rate,
@@ -76,6 +76,8 @@ def _prepare(args) -> int:
     c = info["counts"]
     print(f"prepared {c['train']} train + {c['valid']} valid examples of "
           f"{info['example_samples'] / info['sample_rate']:.2f} s from "
-          f"{len(info['sources'])} file(s) into {args.out}"
-          + (f" ({len(info['rejected'])} file(s) skipped)" if info["rejected"] else ""))
+          f"{len(info['sources'])} file(s) into {args.out}")
+    summary = skipped_summary(info)
+    if summary:
+        print(summary + " (reasons per file above and in dataset.json)")
     return 0

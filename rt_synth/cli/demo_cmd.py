@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from rt_synth.cli.errors import UserError
+from rt_synth.errors import UserError
+from rt_synth.model_locator import (DEFAULT_MODEL, ModelLocation, check_model_file, known_models,
+                                    resolve_model)
 
-ROOT = Path(__file__).resolve().parents[2]
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
-DEFAULT_MODEL = ROOT / "exports" / "violin-ddsp.rtsynth"
 
 
 MAKE_MODEL = ("rt-synth data render --instrument violin --seconds 1500 --seed 1 --out audio/violin && "
@@ -25,42 +25,55 @@ MAKE_MODEL = ("rt-synth data render --instrument violin --seconds 1500 --seed 1 
 def register(sub):
     p = sub.add_parser("demo", help="render the bundled MIDI piece and a timbre transfer with the shipped model")
     p.add_argument("--model", default=None,
-                   help=f"model file (default {DEFAULT_MODEL}; while it is missing, the newest "
-                        "exports/*ddsp*.rtsynth)")
+                   help=f"model file or name (default {DEFAULT_MODEL}; while it is missing, the "
+                        "newest *ddsp* model that rt-synth models lists)")
+    p.add_argument("--input", default=None,
+                   help="audio file for the timbre-transfer part (any format libsndfile reads: WAV, "
+                        "FLAC, OGG, MP3, ...; default: the bundled flute clip)")
     p.add_argument("--out", help="output folder (default: a new demo-YYYYmmdd-HHMMSS folder here)")
     p.add_argument("--voices", type=int, default=8)
     p.add_argument("--block", type=int, default=128)
     p.set_defaults(func=run)
 
 
-def pick_model(arg: str | None, exports: Path = ROOT / "exports") -> tuple[Path, str]:
-    """(model, note): --model if given (must exist); else the shipped violin model; else the
-    newest exports/*ddsp*.rtsynth (with a note saying so); else a UserError naming the shipped
-    file and the commands that make it."""
+def pick_model(arg: str | None, candidates: list[ModelLocation] | None = None) -> tuple[Path, str]:
+    """(model, note): --model if given (a path or a name); else the default model; else the
+    newest *ddsp* model on the search path (with a note saying so); else a UserError naming the
+    default model and the commands that make it."""
     if arg:
-        model = Path(arg)
-        if not model.is_file():
-            raise UserError(f"{model}: no such model file")
-        return model, ""
-    shipped = exports / DEFAULT_MODEL.name
-    if shipped.is_file():
-        return shipped, ""
-    others = sorted(exports.glob("*ddsp*.rtsynth"), key=lambda p: p.stat().st_mtime, reverse=True)
+        return resolve_model(arg), ""
+    candidates = known_models() if candidates is None else candidates
+    for m in candidates:
+        if m.name == DEFAULT_MODEL:
+            return check_model_file(m.path), ""
+    others = sorted((m.path for m in candidates if "ddsp" in m.name),
+                    key=lambda p: p.stat().st_mtime, reverse=True)
     if others:
-        return others[0], f"{shipped} not found (still being trained?); using {others[0]}"
-    raise UserError(f"{shipped}: the shipped model is missing and there is no other exports/*ddsp*.rtsynth. "
+        return others[0], f"{DEFAULT_MODEL}.rtsynth not found (still being trained?); using {others[0]}"
+    raise UserError(f"{DEFAULT_MODEL}.rtsynth: the shipped model is missing and there is no other "
+                    f"*ddsp* model (rt-synth models lists what is found). "
                     f"Make it with: {MAKE_MODEL}  (or pass --model PATH)")
 
 
-def _clip(sr: int) -> tuple[np.ndarray, str]:
-    """The bundled clip, or (none bundled) a 4 s synthetic melodic line: a bright harmonic
-    tone with glides, vibrato and a rest, standing in for a sung or played phrase."""
+def _clip(sr: int, path: str | None = None) -> tuple[np.ndarray, int, str]:
+    """(mono audio, its sample rate, its name): the --input file, else the bundled clip, or
+    (none bundled) a 4 s synthetic melodic line at sr: a bright harmonic tone with glides,
+    vibrato and a rest, standing in for a sung or played phrase."""
+    from rt_synth.data.audio import RejectedFile, read_mono
+
+    if path is not None:
+        if not Path(path).is_file():
+            raise UserError(f"--input {path}: no such audio file")
+        try:
+            x, r, _ = read_mono(Path(path))
+        except RejectedFile as exc:
+            raise UserError(f"--input {path}: {exc}") from exc
+        return x, r, str(path)
     for name in ("demo_clip.wav", "demo_clip.flac"):
         p = ASSETS / name
         if p.is_file():
-            import soundfile as sf
-            x, r = sf.read(str(p), dtype="float32", always_2d=True)
-            return x.mean(axis=1), str(p)
+            x, r, _ = read_mono(p)
+            return x, r, str(p)
     t = np.arange(int(4.0 * sr)) / sr
     midi = np.interp(t, [0, 0.8, 1.0, 1.8, 2.0, 4.0], [57, 57, 62, 62, 64, 60])
     midi += 0.3 * np.sin(2 * np.pi * 5.5 * t) * (t > 2.2)
@@ -69,7 +82,7 @@ def _clip(sr: int) -> tuple[np.ndarray, str]:
     x = sum(np.sin(k * phase) / k ** 1.3 for k in range(1, 12))
     env = np.clip(np.minimum(t / 0.05, 1) * np.minimum((4.0 - t) / 0.2, 1), 0, 1)
     env[(t > 2.6) & (t < 2.9)] = 0.0
-    return (0.2 * x * env).astype(np.float32), "synthetic melodic line (no clip bundled)"
+    return (0.2 * x * env).astype(np.float32), sr, "synthetic melodic line (no clip bundled)"
 
 
 def run(args):
@@ -94,25 +107,27 @@ def run(args):
 
     # 2. Timbre transfer of a clip.
     # The same Engine a host embeds, in transfer mode, fed block by block like a live input.
-    clip, clip_name = _clip(sr)
-    tt = load_host_engine(model, voices=args.voices, sample_rate=sr, max_block=args.block, mode="transfer")
+    clip, clip_sr, clip_name = _clip(sr, args.input)
+    tt = load_host_engine(model, voices=args.voices, sample_rate=clip_sr, max_block=args.block,
+                          mode="transfer")
     t0 = time.perf_counter()
     parts = [tt.process(len(clip[i:i + args.block]), clip[i:i + args.block])
              for i in range(0, len(clip), args.block)]
     transfer = np.concatenate(parts) if parts else np.zeros(0, np.float32)
-    transfer_rtf = (time.perf_counter() - t0) / (len(clip) / sr)
-    sf.write(str(out / "transfer_input.wav"), clip, sr, subtype="PCM_24")
-    sf.write(str(out / "transfer.wav"), transfer, sr, subtype="PCM_24")
+    transfer_rtf = (time.perf_counter() - t0) / (len(clip) / clip_sr)
+    sf.write(str(out / "transfer_input.wav"), clip, clip_sr, subtype="PCM_24")
+    sf.write(str(out / "transfer.wav"), transfer, clip_sr, subtype="PCM_24")
 
     # 3. Spectrograms.
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(3, 1, figsize=(11, 9))
-    for ax, (title, y) in zip(axes, [("MIDI piece (synth engine)", synth), ("transfer input", clip),
-                                     ("timbre transfer output", transfer)]):
+    for ax, (title, y, rate) in zip(axes, [("MIDI piece (synth engine)", synth, sr),
+                                           ("transfer input", clip, clip_sr),
+                                           ("timbre transfer output", transfer, clip_sr)]):
         with np.errstate(divide="ignore"):
-            ax.specgram(y, NFFT=2048, Fs=sr, noverlap=1536, cmap="magma", vmin=-120)
+            ax.specgram(y, NFFT=2048, Fs=rate, noverlap=1536, cmap="magma", vmin=-120)
         ax.set_ylim(0, 5000)
         ax.set_title(title)
         ax.set_ylabel("Hz")
@@ -128,6 +143,6 @@ def run(args):
     print("  spectrogram.png")
     print(f"  latency: synth {eng.latency} samples + MIDI frame jitter 0..{hop - 1} samples "
           f"(<= {1000 * (hop - 1) / sr:.2f} ms) + the audio device's buffer; "
-          f"transfer {tt.latency} samples ({1000 * tt.latency / sr:.2f} ms)")
+          f"transfer {tt.latency} samples ({1000 * tt.latency / clip_sr:.2f} ms)")
     print(f"  real-time factor: synth {synth_rtf:.3f}, transfer {transfer_rtf:.3f} (compute time / audio time)")
     return 0

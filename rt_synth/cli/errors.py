@@ -1,6 +1,4 @@
-"""User-facing errors: a message that names the file or value and says what to do."""
+"""The CLI's error type is the library's (rt_synth.errors): library code never imports the CLI."""
+from rt_synth.errors import UserError
 
-
-class UserError(Exception):
-    """An error caused by input the user gave. The CLI prints it without a traceback and
-    exits with status 2."""
+__all__ = ["UserError"]

@@ -9,7 +9,7 @@ PREFIX = "rt_synth."
 
 def register(sub) -> None:
     p = sub.add_parser("info", help="describe a native model file (.rtsynth)")
-    p.add_argument("model", help="native model file")
+    p.add_argument("model", help="native model file (.rtsynth) or a model name (rt-synth models)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 
@@ -20,9 +20,10 @@ def describe(path: str) -> dict:
     from rt_synth.cli.errors import UserError
     from rt_synth.core import load_core
 
+    from rt_synth.model_locator import resolve_model
+
     core = load_core()
-    if not os.path.exists(path):
-        raise UserError(f"{path}: no such file")
+    path = str(resolve_model(path))
     try:
         f = core.ModelFile(path)
         kind = f.get(PREFIX + "kind")

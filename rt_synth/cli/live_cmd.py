@@ -6,7 +6,7 @@ from rt_synth.cli.errors import UserError
 
 def register(sub):
     p = sub.add_parser("live", help="play a model live from MIDI (sounddevice + python-rtmidi, JACK included)")
-    p.add_argument("model", nargs="?", help="model file (.rtsynth, kind ddsp, or rave: --input runs its forward "
+    p.add_argument("model", nargs="?", help="model file or name (.rtsynth, kind ddsp, or rave: --input runs its forward "
                                              "with MIDI CCs steering the latent, docs/rave-engine.md)")
     p.add_argument("--midi-port", help="MIDI input port to open (substring); default: a new virtual port "
                                       "'rt-synth:midi_in' to connect to")
@@ -30,7 +30,10 @@ def run(args):
         print(list_devices())
         return 0
     if not args.model:
-        raise UserError("give a model file (or --list)")
+        raise UserError("give a model file or name (rt-synth models lists them), or --list")
+    from rt_synth.model_locator import resolve_model
+
+    args.model = str(resolve_model(args.model))
     r = run_live(args.model, midi_port=args.midi_port, input_device=args.input, output_device=args.output,
                  block=args.block, voices=args.voices, duration=args.duration, report=args.report,
                  record=args.record, quiet=args.quiet)

@@ -6,7 +6,7 @@ import importlib
 import sys
 
 from rt_synth import __version__
-from rt_synth.cli.errors import UserError
+from rt_synth.errors import UserError
 
 # Each module registers one top-level command (or command group). Order = order in --help.
 COMMAND_MODULES = [
@@ -15,6 +15,7 @@ COMMAND_MODULES = [
     "rt_synth.cli.export_cmd",
     "rt_synth.cli.transfer_cmd",
     "rt_synth.cli.info_cmd",
+    "rt_synth.cli.models_cmd",
     "rt_synth.cli.bench_cmd",
     "rt_synth.cli.render_cmd",
     "rt_synth.cli.live_cmd",

@@ -8,7 +8,7 @@ from rt_synth.cli.errors import UserError
 
 def register(sub):
     p = sub.add_parser("render", help="render a MIDI file to WAV with the polyphonic synth engine")
-    p.add_argument("model", help="model file (.rtsynth, kind ddsp)")
+    p.add_argument("model", help="model file (.rtsynth, kind ddsp) or a model name (rt-synth models)")
     p.add_argument("--midi", required=True, help="input MIDI file")
     p.add_argument("--out", required=True, help="output WAV file")
     p.add_argument("--voices", type=int, default=8, help="voices 1..32 (default 8)")
@@ -21,7 +21,11 @@ def register(sub):
 
 def run(args):
     import soundfile as sf
+
+    from rt_synth.model_locator import resolve_model
     from rt_synth.synth.engine import render_midi
+
+    args.model = str(resolve_model(args.model))
 
     params = {}
     for item in args.param:

@@ -17,7 +17,8 @@ from pathlib import Path
 
 def register(sub) -> None:
     p = sub.add_parser("transfer", help="timbre transfer of an audio file through a model (offline, streaming core)")
-    p.add_argument("model", help="native model file (.rtsynth, kind ddsp or rave)")
+    p.add_argument("model", help="native model file (.rtsynth, kind ddsp or rave) or a model name "
+                                 "(rt-synth models)")
     p.add_argument("input", help="input audio (WAV/FLAC/OGG)")
     p.add_argument("output", help="output WAV file (written at the input's sample rate)")
     p.add_argument("--block", type=int, default=512, help="host block size in samples (default 512)")
@@ -48,9 +49,11 @@ def run(args) -> int:
     core = load_core()
     if args.block < 1 or args.block > 65536:
         raise UserError(f"--block {args.block}: use 1..65536 samples")
-    for p in (args.model, args.input):
-        if not Path(p).exists():
-            raise UserError(f"{p}: no such file")
+    from rt_synth.model_locator import resolve_model
+
+    args.model = str(resolve_model(args.model))
+    if not Path(args.input).is_file():
+        raise UserError(f"{args.input}: no such audio file")
     try:
         audio, sr, _ = read_mono(Path(args.input))
     except RejectedFile as exc:

@@ -2,7 +2,7 @@
 
 Two passes, file by file (never the whole folder in memory):
 
-1. scan: read each WAV/FLAC/OGG, mix to mono, resample, trim silence, count its examples.
+1. scan: read each audio file libsndfile reads (WAV, FLAC, OGG/Opus, MP3, AIFF, ...), mix to mono, resample, trim silence, count its examples.
    Unusable files get a warning naming the file and the reason and are skipped.
 2. write: preallocate the memmaps, then per file cut the examples, compute f0/periodicity
    (YIN) and A-weighted loudness on the continuous trimmed signal (so the first frames of an
@@ -276,6 +276,7 @@ def prepare_dataset(audio_dir: str | Path, out: str | Path, example_seconds: flo
                           "silence_block_seconds": 0.01},
         "source_dir": str(audio_dir.resolve()),
         "sources": usable, "rejected": rejected,
+        "ignored": {ext: n for ext, n in sorted(others.items())},
     }
     (out / "dataset.json").write_text(json.dumps(info, indent=2))
     return info
@@ -311,8 +312,7 @@ def _nothing_usable_message(audio_dir: Path, all_files: list, candidates: list, 
     lines = [f"no usable audio in {audio_dir}: found {len(all_files)} file(s), "
              f"{len(candidates)} with an audio extension ({found})"]
     if others:
-        lines.append("  ignored (not " + "/".join(e.lstrip('.').upper() for e in
-                     AUDIO_EXTENSIONS[:3]) + "): " +
+        lines.append("  ignored (extension not audio): " +
                      ", ".join(f"{n} {ext}" for ext, n in others.most_common(8)))
     if rejected:
         by_kind = Counter(r["reason"].split(" (")[0].split(":")[0] for r in rejected)
@@ -321,6 +321,29 @@ def _nothing_usable_message(audio_dir: Path, all_files: list, candidates: list, 
             lines.append(f"    {r['path']}: {r['reason']}")
         if len(rejected) > 10:
             lines.append(f"    ... and {len(rejected) - 10} more")
-    lines.append(f"needed: at least one WAV, FLAC or OGG file with ≥ {example_seconds:.2f} s of "
-                 f"non-silent audio (or lower --example-seconds)")
+    lines.append(f"needed: at least one audio file (" + ", ".join(
+                 e.lstrip(".").upper() for e in AUDIO_EXTENSIONS[:6]) + f", ...) with ≥ "
+                 f"{example_seconds:.2f} s of non-silent audio (or lower --example-seconds)")
     return "\n".join(lines)
+
+
+def skipped_summary(info: dict) -> str:
+    """One line: what prepare skipped and why, by reason ("" when nothing was skipped)."""
+    parts = []
+    ignored = info.get("ignored", {})
+    if ignored:
+        n = sum(ignored.values())
+        parts.append(f"{n} not audio by extension (" + ", ".join(
+            f"{c} {e}" for e, c in sorted(ignored.items(), key=lambda kv: -kv[1])[:5]) + ")")
+    reasons = Counter()
+    for r in info.get("rejected", []):
+        reason = r["reason"]
+        reasons["too short" if reason.startswith("too short") else
+                "silent" if "silent" in reason or "silence" in reason else
+                "empty" if reason.startswith(("empty", "no audio samples")) else
+                "unreadable"] += 1
+    parts += [f"{n} {why}" for why, n in reasons.most_common()]
+    if not parts:
+        return ""
+    total = sum(ignored.values()) + len(info.get("rejected", []))
+    return f"skipped {total} file(s): " + ", ".join(parts)

@@ -44,18 +44,22 @@ def test_demo_uses_clip_and_writes_outputs(synth_model, tmp_path):
 
 def test_demo_model_choice(tmp_path, synth_model):
     from rt_synth.cli.demo_cmd import pick_model
-    from rt_synth.cli.errors import UserError
+    from rt_synth.errors import UserError
+    from rt_synth.model_locator import ModelLocation
     ex = tmp_path / "exports"
     ex.mkdir()
+
+    def found():
+        return [ModelLocation(p.stem, p, "test") for p in sorted(ex.glob("*.rtsynth"))]
     with pytest.raises(UserError) as e:
-        pick_model(None, ex)
+        pick_model(None, found())
     assert "violin-ddsp.rtsynth" in str(e.value) and "rt-synth train ddsp" in str(e.value)
     shutil.copy(synth_model, ex / "flute-ddsp.rtsynth")
-    m, note = pick_model(None, ex)
+    m, note = pick_model(None, found())
     assert m.name == "flute-ddsp.rtsynth" and "violin-ddsp.rtsynth not found" in note
     shutil.copy(synth_model, ex / "violin-ddsp.rtsynth")
     os.utime(ex / "flute-ddsp.rtsynth")  # newer, but the shipped one wins
-    m, note = pick_model(None, ex)
+    m, note = pick_model(None, found())
     assert m.name == "violin-ddsp.rtsynth" and note == ""
     with pytest.raises(UserError):
-        pick_model(str(ex / "missing.rtsynth"), ex)
+        pick_model(str(ex / "missing.rtsynth"), found())
