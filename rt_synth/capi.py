@@ -260,5 +260,6 @@ class CModel:
 
     def close(self) -> None:
         if self._h is not None:
-            self._lib.rt_synth_close(self._ffi.gc(self._h, None))
-            self._h = None
+            h, self._h = self._h, None
+            self._ffi.gc(h, None)  # detaches the destructor (returns None, not the pointer)
+            self._lib.rt_synth_close(h)
