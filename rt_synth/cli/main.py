@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "rt_synth.cli.render_cmd",
     "rt_synth.cli.live_cmd",
     "rt_synth.cli.demo_cmd",
+    "rt_synth.cli.soak_cmd",
 ]
 
 
