@@ -29,7 +29,7 @@ if ! "$PY" -c 'import torch, sys; sys.exit(0 if torch.__version__.startswith("2.
   echo "setup: installing torch==2.13.0 (CPU)"
   "$PY" -m pip install -q "torch==2.13.0"
 fi
-"$PY" -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.12" cmake ninja
+"$PY" -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.12" cmake ninja build  # build: scripts/build_dist.sh
 echo "setup: installing rt-synth (compiling the C++ core)"
 "$PY" -m pip install -q --no-build-isolation -e ".[train,live,dev]"
 "$PY" -c 'from rt_synth import _core; print("setup: core", _core.version(), "ready")'
