@@ -168,6 +168,9 @@ void register_rave_engine_bindings(py::module_& m) {
       .def("set_latent_scale", [](RaveEngine& e, int i, float v) { checkIndex(e, i); e.setLatentScale(i, v); },
            py::arg("index"), py::arg("value"))
       .def("set_global_scale", &RaveEngine::setGlobalScale, py::arg("value"))
+      .def("set_output_ceiling_db", &RaveEngine::setOutputCeilingDb, py::arg("db"),
+           "Ceiling of the safety stage, dBFS, clamped to -24..+12 (default 0: |y| <= 1; docs/safety.md).")
+      .def_property_readonly("output_ceiling_db", &RaveEngine::outputCeilingDb)
       .def("latent_offset", [](RaveEngine& e, int i) { checkIndex(e, i); return e.latentOffset(i); }, py::arg("index"),
            "Target offset of control i (set by API or CC; without the pitch-bend part).")
       .def("latent_scale", [](RaveEngine& e, int i) { checkIndex(e, i); return e.latentScale(i); }, py::arg("index"))

@@ -9,6 +9,7 @@
 #include <tuple>
 #include <vector>
 
+#include "dsp/output_limiter.h"
 #include "host/host_adapter.h"
 #include "host/resampler.h"
 #include "transfer/loudness_meter.h"
@@ -89,6 +90,7 @@ void registerTimbreTransfer(py::module_& m) {
              if (sample_rate != sr) {
                p.host = std::make_unique<HostAdapter>();
                if (Error e = p.host->prepare(p.t.get(), sr, sample_rate, max_block)) raise(m, e);
+               p.host->setOutputCeilingDb(p.t->outputCeilingDb());
              }
              p.host_rate = sample_rate;
              p.max_block = max_block;
@@ -166,6 +168,13 @@ void registerTimbreTransfer(py::module_& m) {
              p.t->setGate(enabled, threshold_db, hold_frames);
            },
            py::arg("enabled") = true, py::arg("threshold_db") = -70.f, py::arg("hold_frames") = 2)
+      .def("set_output_ceiling_db",
+           [](PyTransfer& p, float db) {
+             p.t->setOutputCeilingDb(db);
+             if (p.host) p.host->setOutputCeilingDb(db);
+           },
+           py::arg("db"), "Ceiling of the safety stage, dBFS, clamped to -24..+12 (default 0: |y| <= 1; docs/safety.md).")
+      .def_property_readonly("output_ceiling_db", [](PyTransfer& p) { return p.t->outputCeilingDb(); })
       .def("set_octave_smoothing",
            [](PyTransfer& p, bool enabled, int hold_frames) {
              p.octave = enabled; p.octave_hold = hold_frames;
@@ -272,6 +281,31 @@ void registerPieces(py::module_& m) {
       .def_property_readonly("taps_per_phase", [](const PyResampler& p) { return p.r.tapsPerPhase(); })
       .def_property_readonly("up", [](const PyResampler& p) { return p.r.up(); })
       .def_property_readonly("down", [](const PyResampler& p) { return p.r.down(); });
+
+  py::class_<OutputLimiter>(t, "OutputLimiter",
+                            "The core's final safety stage (docs/safety.md): NaN/Inf -> 0, |y| <= ceiling, "
+                            "bit for bit below ceiling - 1 dB. Stateful (a peak detector), like in the engines.")
+      .def(py::init([](double sample_rate, float ceiling_db) {
+             auto l = std::make_unique<OutputLimiter>();
+             l->setCeilingDb(ceiling_db);
+             l->prepare(sample_rate);
+             return l;
+           }),
+           py::arg("sample_rate"), py::arg("ceiling_db") = OutputLimiter::kDefaultCeilingDb)
+      .def("reset", &OutputLimiter::reset)
+      .def("process",
+           [](OutputLimiter& l, F32 x) {
+             const float* a = data1d(x, "x");
+             const int n = static_cast<int>(x.shape(0));
+             py::array_t<float> y(n);
+             std::copy(a, a + n, y.mutable_data());
+             l.process(y.mutable_data(), n);
+             return y;
+           },
+           py::arg("x"), "float32[n] -> float32[n], continuing the stream")
+      .def_property_readonly("ceiling_db", &OutputLimiter::ceilingDb)
+      .def_readonly_static("min_ceiling_db", &OutputLimiter::kMinCeilingDb)
+      .def_readonly_static("max_ceiling_db", &OutputLimiter::kMaxCeilingDb);
 }
 
 }  // namespace

@@ -135,6 +135,10 @@ RT_SYNTH_API int32_t rt_synth_find_param(const rt_synth_handle* h, const char* n
 /* [ANY] Clamped to the parameter's range; takes effect at the next process() block
  * (synth: at the next model frame). NaN is refused (INVALID_ARGUMENT). */
 RT_SYNTH_API rt_synth_status rt_synth_set_param(rt_synth_handle* h, int32_t id, float value);
+/* Every audio path ends in a safety stage (docs/safety.md): output finite and |y| <= a
+ * ceiling, 0 dBFS by default. Its ceiling is the parameter "output_ceiling_db" (id 4000,
+ * -24..+12 dBFS, default 0) on transfer, controls, forward and decode handles; the synth's is
+ * its own "limiter_ceiling_db" (-24..0 dBFS). */
 /* [ANY] The value last set (synth: last applied by the audio thread). */
 RT_SYNTH_API rt_synth_status rt_synth_get_param(const rt_synth_handle* h, int32_t id, float* value);
 
@@ -154,7 +158,7 @@ RT_SYNTH_API int32_t rt_synth_latency(const rt_synth_handle* h);
 RT_SYNTH_API double rt_synth_latency_seconds(const rt_synth_handle* h);
 /* [RT] in: array of input pointers (synth: ignored, may be NULL; transfer: `channels`
  * pointers; controls: 2 pointers, f0 Hz and loudness dB). out: `channels` pointers. Any
- * n >= 0. Output is finite whatever comes in. Before prepare: writes silence and returns
+ * n >= 0. Output is finite and within the safety ceiling whatever comes in. Before prepare: writes silence and returns
  * NOT_PREPARED. rave encode/decode: n = audio samples, a multiple of hop (else
  * INVALID_ARGUMENT); encode: in[0][n] -> out[c][n/hop] for c < latent_size; decode:
  * in[c][n/hop] for c < latent_size -> out[0][n]. */

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "dsp/output_limiter.h"
 #include "format/model_file.h"
 #include "host/host_adapter.h"
 #include "models/ddsp_model.h"
@@ -90,6 +91,9 @@ enum TransferParam : int32_t {
 
 // RAVE forward parameter ids: latent offset i = 1000 + i, latent scale i = 2000 + i, global scale 3000.
 constexpr int32_t kROffset = 1000, kRScale = 2000, kRGlobalScale = 3000;
+// The safety stage's ceiling (docs/safety.md): transfer, controls, forward and decode. The synth
+// has its own limiter_ceiling_db (-24..0 dB).
+constexpr int32_t kOutputCeilingDb = 4000;
 
 struct ParamDesc {
   int32_t id;
@@ -152,6 +156,14 @@ struct rt_synth_handle {
   double host_rate = 48000;
   int32_t max_block = 0, channels = 1;
   AlignedBuffer<float> mono_in, mono_out, latent;  // latent: rave encode/decode [D][max_block/hop]
+  rt_synth::OutputLimiter safety;  // last stage of controls and rave decode (the engines have their own)
+
+  void setOutputCeilingDb(float db) noexcept {
+    safety.setCeilingDb(db);
+    if (transfer) transfer->setOutputCeilingDb(db);
+    if (rave) rave->setOutputCeilingDb(db);
+    if (adapter) adapter->setOutputCeilingDb(db);
+  }
 
   float tval(int32_t id) const noexcept { return tvals[id - kTPitchShift].load(std::memory_order_relaxed); }
   void applyTransferParam(int32_t id) noexcept {
@@ -174,6 +186,11 @@ struct rt_synth_handle {
 };
 
 namespace {
+
+ParamDesc ceilingParam() {
+  return {kOutputCeilingDb, "output_ceiling_db", rt_synth::OutputLimiter::kMinCeilingDb,
+          rt_synth::OutputLimiter::kMaxCeilingDb, rt_synth::OutputLimiter::kDefaultCeilingDb};
+}
 
 void collect_meta(const ModelFile& file, rt_synth_handle& h) {
   for (const std::string& k : file.keys())
@@ -209,6 +226,7 @@ rt_synth_status open_rave(ModelFile& file, std::unique_ptr<rt_synth_handle> h, r
       h->params.push_back({kRScale + i, "latent_scale_" + std::to_string(i), 0.f, c.latent_scale_max, 1.f});
     h->params.push_back({kRGlobalScale, "latent_scale_global", 0.f, c.latent_scale_max, 1.f});
   }
+  if (h->method != RT_SYNTH_METHOD_ENCODE) h->params.push_back(ceilingParam());
   *out = h.release();
   return RT_SYNTH_OK;
 }
@@ -271,10 +289,12 @@ rt_synth_status open_from(ModelFile& file, const rt_synth_options* opt_in, rt_sy
                    {kTGateThresholdDb, "gate_threshold_db", -120.f, 0.f, -70.f},
                    {kTOctaveSmoothing, "octave_smoothing", 0.f, 1.f, 1.f}};
       for (const ParamDesc& p : h->params) h->tvals[p.id - kTPitchShift].store(p.def);
+      h->params.push_back(ceilingParam());
       break;
     }
     default: {
       if (Error e = DDSPModel::fromFile(file, h->ddsp)) return fail(e);
+      h->params.push_back(ceilingParam());
       break;
     }
   }
@@ -309,6 +329,7 @@ rt_synth_status process_rave_codec(rt_synth_handle* h, const float* const* in, f
       for (int c = 0; c < D; ++c)
         std::memcpy(u + static_cast<size_t>(c) * frames, in[c] + f0, sizeof(float) * static_cast<size_t>(frames));
       h->rave_codec->decode(u, frames, out[0] + done);
+      h->safety.process(out[0] + done, m);
     }
     done += m;
   }
@@ -461,6 +482,10 @@ rt_synth_status rt_synth_set_param(rt_synth_handle* h, int32_t id, float value) 
   const ParamDesc* p = h->findParam(id);
   if (!p) return RT_SYNTH_ERR_INVALID_ARGUMENT;
   value = std::min(std::max(value, p->min), p->max);
+  if (id == kOutputCeilingDb) {
+    h->setOutputCeilingDb(value);
+    return RT_SYNTH_OK;
+  }
   if (h->synth) return h->synth->setParam(static_cast<Param>(id), value) ? RT_SYNTH_OK : RT_SYNTH_ERR_QUEUE_FULL;
   if (h->rave) {
     if (id == kRGlobalScale) h->rave->setGlobalScale(value);
@@ -480,7 +505,8 @@ rt_synth_status rt_synth_get_param(const rt_synth_handle* h, int32_t id, float* 
   if (!h || !value) return RT_SYNTH_ERR_INVALID_ARGUMENT;
   const ParamDesc* p = h->findParam(id);
   if (!p) return RT_SYNTH_ERR_INVALID_ARGUMENT;
-  if (h->synth) *value = h->synth->param(static_cast<Param>(id));
+  if (id == kOutputCeilingDb) *value = h->safety.ceilingDb();
+  else if (h->synth) *value = h->synth->param(static_cast<Param>(id));
   else if (h->rave) *value = id == kRGlobalScale ? h->rave->globalScale()
                              : id >= kRScale     ? h->rave->latentScale(id - kRScale)
                                                  : h->rave->latentOffset(id - kROffset);
@@ -535,6 +561,8 @@ rt_synth_status rt_synth_prepare(rt_synth_handle* h, double sample_rate, int32_t
     }
     if (!h->mono_in.allocate(static_cast<size_t>(max_block)) || !h->mono_out.allocate(static_cast<size_t>(max_block)))
       return fail(RT_SYNTH_ERR_OUT_OF_MEMORY, "rt_synth_prepare: out of memory");
+    h->safety.prepare(h->model_rate);
+    h->setOutputCeilingDb(h->safety.ceilingDb());  // a new adapter gets the handle's ceiling
     h->host_rate = host_rate;
     h->max_block = max_block;
     h->channels = channels;
@@ -585,6 +613,7 @@ rt_synth_status rt_synth_process(rt_synth_handle* h, const float* const* in, flo
     const int m = std::min<int32_t>(n - done, h->max_block);
     if (h->ddsp) {
       h->ddsp->process(in[0] + done, in[1] + done, mono, m);
+      h->safety.process(mono, m);
     } else {
       const float* src = nullptr;
       if (h->transfer || h->rave) {
@@ -625,6 +654,7 @@ rt_synth_status rt_synth_reset(rt_synth_handle* h) {
   if (h->rave) h->rave->reset();
   if (h->rave_codec) h->rave_codec->reset();
   if (h->adapter) h->adapter->reset();
+  h->safety.reset();
   return RT_SYNTH_OK;
 }
 

@@ -1,47 +1,60 @@
-#include "synth/limiter.h"
+#include "dsp/output_limiter.h"
 
 #include <algorithm>
 #include <cmath>
 
-namespace rt_synth::synth {
+namespace rt_synth {
 
 namespace {
-constexpr float kKnee = 0.9f;  // soft clip starts at 90 % of the ceiling
-}
+constexpr float kKnee = 0.9f;            // soft clip starts at 90 % of the ceiling
+constexpr float kThresholdDb = -1.f;     // gain reduction starts 1 dB below the ceiling
+constexpr double kReleaseSeconds = 0.08;
+inline float dbToLin(float db) { return std::pow(10.f, db / 20.f); }
+}  // namespace
 
-void Limiter::prepare(double sample_rate) noexcept {
-  sr_ = sample_rate > 0 ? sample_rate : 48000.0;
-  release_coef_ = static_cast<float>(std::exp(-1.0 / (0.08 * sr_)));  // 80 ms release
-  setCeilingDb(-1.f);
+void OutputLimiter::prepare(double sample_rate) noexcept {
+  const double sr = sample_rate > 0 && std::isfinite(sample_rate) ? sample_rate : 48000.0;
+  release_coef_ = static_cast<float>(std::exp(-1.0 / (kReleaseSeconds * sr)));
   reset();
 }
 
-void Limiter::setCeilingDb(float db) noexcept {
-  if (!std::isfinite(db)) db = -1.f;
-  db = std::clamp(db, -24.f, 0.f);
-  ceiling_ = std::pow(10.f, db / 20.f);
-  threshold_ = ceiling_ * std::pow(10.f, -1.f / 20.f);
+void OutputLimiter::setCeilingDb(float db) noexcept {
+  if (std::isnan(db)) return;
+  ceiling_db_.store(std::clamp(db, kMinCeilingDb, kMaxCeilingDb), std::memory_order_relaxed);
 }
 
-float Limiter::gain() const noexcept { return peak_ > threshold_ ? threshold_ / peak_ : 1.f; }
+float OutputLimiter::ceiling() const noexcept { return dbToLin(ceilingDb()); }
 
-void Limiter::process(float* x, int n) noexcept {
-  const float inv_c = 1.f / ceiling_;
+float OutputLimiter::gain() const noexcept {
+  const float thr = dbToLin(ceilingDb() + kThresholdDb);
+  return peak_ > thr ? thr / peak_ : 1.f;
+}
+
+void OutputLimiter::process(float* x, int n) noexcept {
+  const float db = ceilingDb();
+  const float ceiling = dbToLin(db), threshold = dbToLin(db + kThresholdDb);
+  const float inv_c = 1.f / ceiling;
   for (int i = 0; i < n; ++i) {
     float v = x[i];
-    if (!std::isfinite(v)) { v = 0.f; peak_ = 0.f; }
+    if (!std::isfinite(v)) {
+      v = 0.f;
+      peak_ = 0.f;
+    }
     const float a = std::fabs(v);
     peak_ = std::max(a, peak_ * release_coef_);
+    if (peak_ <= threshold) {  // the normal case: untouched, bit for bit
+      x[i] = v;
+      continue;
+    }
     if (peak_ > 1e30f) peak_ = 1e30f;
-    const float g = peak_ > threshold_ ? threshold_ / peak_ : 1.f;
-    float u = v * g * inv_c;
+    float u = v * (threshold / peak_) * inv_c;
     const float au = std::fabs(u);
     if (au > kKnee) {
       const float s = kKnee + (1.f - kKnee) * std::tanh((au - kKnee) / (1.f - kKnee));
       u = u < 0.f ? -s : s;
     }
-    x[i] = u * ceiling_;
+    x[i] = std::clamp(u * ceiling, -ceiling, ceiling);
   }
 }
 
-}  // namespace rt_synth::synth
+}  // namespace rt_synth

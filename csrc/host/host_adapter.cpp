@@ -27,6 +27,7 @@ Error HostAdapter::prepare(StreamEngine* engine, int engine_rate, int host_rate,
   if (!zeros_.allocate(max_host_block) || !eng_in_.allocate(eng_max) || !eng_out_.allocate(eng_max) ||
       !fifo_.allocate(fifo_size_))
     return make_error(ErrorCode::kTooLarge, "HostAdapter: out of memory");
+  safety_.prepare(host_rate);
   engine_ = engine;
   reset();
   return Error::none();
@@ -38,6 +39,7 @@ void HostAdapter::reset() noexcept {
   fifo_.zero();
   fifo_count_ = 0;
   underruns_ = 0;
+  safety_.reset();
 }
 
 double HostAdapter::resamplingDelaySeconds() const noexcept {
@@ -83,6 +85,7 @@ void HostAdapter::processChunk(const float* in, float* out, int n) noexcept {
   }
   fifo_count_ -= have;
   if (fifo_count_ > 0) std::memmove(f, f + have, sizeof(float) * fifo_count_);
+  safety_.process(out, n);
 }
 
 void HostAdapter::process(const float* in, float* out, int n) noexcept {

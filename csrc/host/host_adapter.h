@@ -11,10 +11,15 @@
 // Latency (host samples): latencySeconds()*host_rate, rounded, where
 //   latencySeconds() = in.delaySeconds() + engine.latency()/engine_rate + out.delaySeconds().
 // At the engine's own rate the adapter is a pass-through (no resampling, no added delay).
+// Safety: when resampling, the host output goes through an OutputLimiter (docs/safety.md),
+// the last stage of the path: the engine's own stage bounds its output, but the windowed-sinc
+// engine→host resampler can overshoot it (Gibbs ringing on clipped or square-like signals).
+// Below the limiter's threshold (ceiling − 1 dB) it passes samples bit for bit; no latency.
 // Real time: everything allocated in prepare(); process() does not allocate.
 #pragma once
 #include <cstdint>
 
+#include "dsp/output_limiter.h"
 #include "host/resampler.h"
 #include "host/stream_engine.h"
 #include "util/aligned_buffer.h"
@@ -38,6 +43,9 @@ class HostAdapter {
   int engineRate() const noexcept { return engine_rate_; }
   int maxBlock() const noexcept { return max_block_; }
   int64_t underruns() const noexcept { return underruns_; }  // 0 by construction (tested)
+  // The safety stage's ceiling (any thread; clamped to OutputLimiter's range).
+  void setOutputCeilingDb(float db) noexcept { safety_.setCeilingDb(db); }
+  float outputCeilingDb() const noexcept { return safety_.ceilingDb(); }
 
  private:
   void runEngine(const float* in, float* out, int n) noexcept;
@@ -47,6 +55,7 @@ class HostAdapter {
   int engine_rate_ = 48000, host_rate_ = 48000, max_block_ = 0;
   bool resampling_ = false;
   Resampler up_, down_;  // host->engine, engine->host
+  OutputLimiter safety_;  // after down_ (resampling only)
   AlignedBuffer<float> zeros_, eng_in_, eng_out_, fifo_;
   int fifo_size_ = 0, fifo_count_ = 0;
   int64_t underruns_ = 0;

@@ -46,6 +46,7 @@ Error RaveEngine::prepare(double host_rate, int max_block) noexcept {
   resampling_ = rate != modelRate();
   // Behind the adapter the model is called in chunks of at most its maxBlock().
   if (Error e = model_->prepare(modelRate(), resampling_ ? 4096 : max_block)) return e;
+  stream_.safety.prepare(modelRate());
   if (resampling_)
     if (Error e = adapter_.prepare(&stream_, modelRate(), rate, max_block)) return e;
   host_rate_ = rate;
@@ -57,6 +58,7 @@ Error RaveEngine::prepare(double host_rate, int max_block) noexcept {
 
 void RaveEngine::reset() noexcept {
   model_->reset();
+  stream_.safety.reset();
   if (resampling_) adapter_.reset();
   parser_.reset();
 }
@@ -80,7 +82,7 @@ void RaveEngine::process(const float* in, float* out, int n) noexcept {
   drain();
   applyControls();
   if (resampling_) adapter_.process(in, out, n);
-  else model_->process(in, out, n);
+  else stream_.process(in, out, n);
 }
 
 // ---- control side -----------------------------------------------------------------------

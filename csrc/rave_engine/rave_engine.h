@@ -23,6 +23,9 @@
 // reads its latent controls once per latent frame (R samples), so a CC takes effect within
 // one block + one latent frame. latency() = model latency (+ resamplers off the model rate).
 //
+// Safety: the output ends in an OutputLimiter (docs/safety.md) at the model rate, and one
+// more after the resampler when the host rate differs: finite, |y| <= the ceiling (0 dBFS
+// unless setOutputCeilingDb raises it), bit for bit below ceiling − 1 dB.
 // Real time: load()/prepare() allocate; process, pushMidi, set*, mapCC, requestReset and
 // stats do not allocate, lock or throw (tests/csrc/test_rave_engine_rt.cpp counts).
 #pragma once
@@ -31,6 +34,7 @@
 #include <memory>
 #include <string>
 
+#include "dsp/output_limiter.h"
 #include "format/model_file.h"
 #include "host/host_adapter.h"
 #include "host/stream_engine.h"
@@ -88,6 +92,12 @@ class RaveEngine : public StreamEngine {
   bool setLatentOffset(int i, float value) noexcept;
   bool setLatentScale(int i, float value) noexcept;
   void setGlobalScale(float value) noexcept;
+  // The safety stages' ceiling, dBFS (any thread; clamped to OutputLimiter's −24..+12).
+  void setOutputCeilingDb(float db) noexcept {
+    stream_.safety.setCeilingDb(db);
+    adapter_.setOutputCeilingDb(db);
+  }
+  float outputCeilingDb() const noexcept { return stream_.safety.ceilingDb(); }
   float latentOffset(int i) const noexcept;  // target (base offset, without the bend)
   float latentScale(int i) const noexcept;
   float globalScale() const noexcept { return global_scale_.load(std::memory_order_relaxed); }
@@ -111,9 +121,14 @@ class RaveEngine : public StreamEngine {
 
  private:
   // RaveModel at its own rate, as the StreamEngine a HostAdapter drives.
+  // It ends in the safety stage (the adapter adds one more after its resampler).
   struct ModelStream : StreamEngine {
     RaveModel* m = nullptr;
-    void process(const float* in, float* out, int n) noexcept override { m->process(in, out, n); }
+    OutputLimiter safety;
+    void process(const float* in, float* out, int n) noexcept override {
+      m->process(in, out, n);
+      safety.process(out, n);
+    }
     int latency() const noexcept override { return m->latency(); }
     int maxBlock() const noexcept override { return m->maxBlock(); }
   };

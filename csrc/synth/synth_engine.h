@@ -30,7 +30,7 @@
 #include "models/ddsp_config.h"
 #include "synth/bank_network.h"
 #include "synth/event_queue.h"
-#include "synth/limiter.h"
+#include "dsp/output_limiter.h"
 #include "synth/midi_parser.h"
 #include "synth/synth_params.h"
 #include "synth/voice.h"
@@ -158,7 +158,7 @@ class SynthEngine : public StreamEngine {
   std::vector<EngineEvent> pending_;  // sorted by offset, capacity kMaxPending
   int n_pending_ = 0;
   MidiParser parser_;
-  Limiter limiter_;
+  OutputLimiter limiter_;  // the safety stage (docs/safety.md), ceiling limiter_ceiling_db
 
   // Audio-thread state.
   float params_[static_cast<int>(Param::kCount)] = {};

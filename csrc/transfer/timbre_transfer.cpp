@@ -56,6 +56,7 @@ Error TimbreTransfer::prepare(double sample_rate, int max_block) noexcept {
   if (!f0_.allocate(chunk) || !ld_.allocate(chunk) || !gate_.allocate(chunk) || !wet_buf_.allocate(chunk) ||
       !dry_ring_.allocate(static_cast<std::size_t>(latency()) + 1))
     return make_error(ErrorCode::kTooLarge, "TimbreTransfer: out of memory");
+  safety_.prepare(sample_rate);
   max_block_ = max_block;
   prepared_ = true;
   reset(seed_);
@@ -70,6 +71,7 @@ void TimbreTransfer::reset(uint64_t seed) noexcept {
   loud_.reset();
   dry_ring_.zero();
   dry_pos_ = 0;
+  safety_.reset();
   f0_cur_ = static_cast<float>(analysis_.f0_min);
   ctrl_f0_ = f0_cur_;
   ctrl_ld_ = static_cast<float>(LoudnessMeter::kFloorDb);
@@ -142,6 +144,7 @@ void TimbreTransfer::process(const float* in, float* out, int n) noexcept {
     processChunk(in + done, out + done, k);
     done += k;
   }
+  safety_.process(out, n);  // last stage: |y| <= ceiling (docs/safety.md)
 }
 
 void TimbreTransfer::processChunk(const float* in, float* out, int n) noexcept {

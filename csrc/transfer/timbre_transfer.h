@@ -14,7 +14,8 @@
 //
 // Real time: everything allocated in prepare(); process() does not allocate, lock or throw,
 // runs under DenormalGuard; NaN/Inf -> 0 and clip to +-4 on the way in, so state never sees a
-// bad number; the output is finite. Parameter setters are atomics: call them from any thread;
+// bad number; the output ends in an OutputLimiter (docs/safety.md): finite, |y| <= its ceiling
+// (0 dBFS unless setOutputCeilingDb raises it), untouched below ceiling - 1 dB. Parameter setters are atomics: call them from any thread;
 // a block reads each once.
 #pragma once
 #include <atomic>
@@ -22,6 +23,7 @@
 #include <memory>
 #include <string>
 
+#include "dsp/output_limiter.h"
 #include "host/stream_engine.h"
 #include "models/ddsp_model.h"
 #include "transfer/loudness_meter.h"
@@ -68,6 +70,9 @@ class TimbreTransfer : public StreamEngine {
     gate_threshold_db_.store(threshold_db, std::memory_order_relaxed);
     gate_hold_.store(hold_frames, std::memory_order_relaxed);
   }
+  // The safety stage's ceiling, dBFS (any thread; clamped to OutputLimiter's −24..+12).
+  void setOutputCeilingDb(float db) noexcept { safety_.setCeilingDb(db); }
+  float outputCeilingDb() const noexcept { return safety_.ceilingDb(); }
   void setOctaveSmoothing(bool enabled, int hold_frames) noexcept {
     octave_enabled_.store(enabled, std::memory_order_relaxed);
     octave_hold_.store(hold_frames, std::memory_order_relaxed);
@@ -101,6 +106,7 @@ class TimbreTransfer : public StreamEngine {
   // Per-block scratch.
   AlignedBuffer<float> f0_, ld_, gate_, wet_buf_;
   AlignedBuffer<float> dry_ring_;  // latency() + 1 samples
+  OutputLimiter safety_;
   int dry_pos_ = 0;
 
   // Control state (audio thread).

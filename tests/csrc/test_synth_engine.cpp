@@ -24,7 +24,7 @@
 
 #include "alloc_counter.h"
 #include "synth/event_queue.h"
-#include "synth/limiter.h"
+#include "dsp/output_limiter.h"
 #include "synth/midi_parser.h"
 #include "synth/synth_engine.h"
 #include "test_common.h"
@@ -99,7 +99,7 @@ void testParser() {
 }
 
 void testLimiter() {
-  Limiter l;
+  OutputLimiter l;
   l.prepare(48000);
   l.setCeilingDb(-1.f);
   const float c = std::pow(10.f, -1.f / 20.f);
@@ -117,7 +117,7 @@ void testLimiter() {
   for (float v : x) ok = ok && std::isfinite(v) && std::fabs(v) <= c * 1.0001f;
   CHECK(ok, "limiter output finite and <= ceiling");
   // Quiet signals pass untouched (after the detector has released).
-  Limiter q;
+  OutputLimiter q;
   q.prepare(48000);
   std::vector<float> s(1000);
   for (size_t i = 0; i < s.size(); ++i) s[i] = 0.3f * std::sin(0.05f * i);
@@ -125,7 +125,21 @@ void testLimiter() {
   q.process(y.data(), static_cast<int>(y.size()));
   float err = 0.f;
   for (size_t i = 0; i < s.size(); ++i) err = std::max(err, std::fabs(y[i] - s[i]));
-  CHECK(err < 1e-6f, "limiter changes a -10 dBFS sine by %g", err);
+  CHECK(err == 0.f, "limiter changes a -10 dBFS sine by %g (must pass bit for bit)", err);
+  // The ceiling is bounded: +40 dB is clamped to +12 dB, -60 dB to -24 dB, NaN ignored.
+  OutputLimiter r;
+  r.prepare(44100);
+  r.setCeilingDb(40.f);
+  CHECK(r.ceilingDb() == OutputLimiter::kMaxCeilingDb, "ceiling above +12 dB not clamped: %g", r.ceilingDb());
+  r.setCeilingDb(NAN);
+  CHECK(r.ceilingDb() == OutputLimiter::kMaxCeilingDb, "NaN ceiling changed the ceiling");
+  std::vector<float> big(500, 1e6f);
+  r.process(big.data(), static_cast<int>(big.size()));
+  bool under = true;
+  for (float v : big) under = under && std::fabs(v) <= r.ceiling();
+  CHECK(under, "limiter at +12 dB exceeds %g", r.ceiling());
+  r.setCeilingDb(-60.f);
+  CHECK(r.ceilingDb() == OutputLimiter::kMinCeilingDb, "ceiling below -24 dB not clamped: %g", r.ceilingDb());
 }
 
 void testQueue() {

@@ -41,7 +41,8 @@ def _forward(path, x, offsets=(), scales=()):
         m.set_latent_offset(i, v)
     for i, v in scales:
         m.set_latent_scale(i, v)
-    return m.forward(x)
+    # RaveEngine ends in the safety stage (docs/safety.md); RaveModel has none.
+    return _core.transfer.OutputLimiter(SR).process(m.forward(x))
 
 
 @pytest.mark.parametrize("block", [1, 37, 256, 4096])
