@@ -21,9 +21,12 @@
 
 namespace rt_fuzz {
 
-// The output bound every path promises (design.md rule 5: |y| <= 1 unless the user raises it;
-// the harnesses never raise it).
+// The output bound every path promises (design.md rule 5: |y| <= 1 unless the user raises it
+// with the output_ceiling_db parameter, docs/safety.md). Only fuzz_process moves that
+// parameter, and then checks against the highest ceiling it can be set to.
 constexpr float kCeiling = 1.0f;
+constexpr const char* kCeilingParam = "output_ceiling_db";
+inline bool is_ceiling(const rt_synth_param_info& pi) { return std::strcmp(pi.name, kCeilingParam) == 0; }
 
 struct Reader {
   const uint8_t* p;
@@ -80,12 +83,12 @@ inline rt_synth_handle* open_fixed(const char* file, int method, double rate, in
   return h;
 }
 
-// Every sample finite and |y| <= kCeiling, else abort (libFuzzer saves the input as a crash).
-inline void check_output(const float* y, int n, const char* what, double rate) {
+// Every sample finite and |y| <= ceiling, else abort (libFuzzer saves the input as a crash).
+inline void check_output(const float* y, int n, const char* what, double rate, float ceiling = kCeiling) {
   for (int i = 0; i < n; ++i) {
-    if (!std::isfinite(y[i]) || std::fabs(y[i]) > kCeiling) {
+    if (!std::isfinite(y[i]) || std::fabs(y[i]) > ceiling) {
       std::fprintf(stderr, "fuzz: %s at %g Hz: output sample %d of %d is %g (must be finite, |y| <= %g)\n", what,
-                   rate, i, n, static_cast<double>(y[i]), static_cast<double>(kCeiling));
+                   rate, i, n, static_cast<double>(y[i]), static_cast<double>(ceiling));
       std::abort();
     }
   }

@@ -3,7 +3,9 @@
 // ones are split by the core), parameter values (any float: NaN, Inf, out of range), resets,
 // MIDI, and adversarial input: full-scale noise, a 12 kHz square, alternating +-16, NaN, Inf,
 // 1e30, denormals, raw float bit patterns. Every output sample (every channel) must be finite
-// and |y| <= 1.
+// and |y| <= 1; once an input has set output_ceiling_db (any value: the core clamps it to its
+// range), |y| <= the highest ceiling that range allows, for that input and the next one on the
+// same handle.
 // Input: [engine][rate] then ops, each [op][args]:
 //   0 process n=u16 mod 1025 samples of signal kind u8, amplitude u8   1 set_param idx u8, value f32
 //   2 set_param idx u8 to a fraction u8 of its range                    3 reset
@@ -35,6 +37,7 @@ constexpr Engine kEngines[] = {
     {"rave_tiny", RT_SYNTH_METHOD_FORWARD, "rave forward"},
 };
 rt_synth_handle* g_handles[3][kNRates] = {};
+bool g_ceiling_moved[3][kNRates] = {};  // the previous input on this handle set output_ceiling_db
 
 uint32_t g_noise = 1;
 float noise() {  // full-scale white noise in [-1, 1)
@@ -82,12 +85,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   rt_synth_reset(h);
   g_noise = 1;
   const int n_params = rt_synth_param_count(h);
+  float max_ceiling = rt_fuzz::kCeiling;  // the highest ceiling output_ceiling_db can set
+  for (int i = 0; i < n_params; ++i) {
+    rt_synth_param_info pi;
+    if (rt_synth_get_param_info(h, i, &pi) == RT_SYNTH_OK && rt_fuzz::is_ceiling(pi))
+      max_ceiling = std::pow(10.f, pi.max / 20.f) * 1.0001f;
+  }
+  float ceiling = g_ceiling_moved[e][ri] ? max_ceiling : rt_fuzz::kCeiling;
+  g_ceiling_moved[e][ri] = false;
+  auto touched = [&](const rt_synth_param_info& pi) {
+    if (rt_fuzz::is_ceiling(pi)) {
+      ceiling = max_ceiling;
+      g_ceiling_moved[e][ri] = true;
+    }
+  };
   int64_t t = 0;
   auto process = [&](const float* x, std::vector<float>* y, int n) {
     const float* ip[kChannels] = {x, x};
     float* op[kChannels] = {y[0].data(), y[1].data()};
     if (rt_synth_process(h, ip, op, n) != RT_SYNTH_OK) std::abort();
-    for (int c = 0; c < kChannels; ++c) rt_fuzz::check_output(y[c].data(), n, eng.what, rate);
+    for (int c = 0; c < kChannels; ++c) rt_fuzz::check_output(y[c].data(), n, eng.what, rate, ceiling);
     t += n;
   };
   while (!r.empty() && t < kMaxSamplesPerInput) {
@@ -104,6 +121,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const float v = r.f32();
         rt_synth_param_info pi;
         if (n_params > 0 && rt_synth_get_param_info(h, i % n_params, &pi) == RT_SYNTH_OK) {
+          touched(pi);
           const rt_synth_status st = rt_synth_set_param(h, pi.id, v);
           if (std::isnan(v) && st == RT_SYNTH_OK) std::abort();  // the header: NaN is refused
         }
@@ -112,8 +130,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case 2: {
         const uint8_t i = r.u8(), f = r.u8();
         rt_synth_param_info pi;
-        if (n_params > 0 && rt_synth_get_param_info(h, i % n_params, &pi) == RT_SYNTH_OK)
+        if (n_params > 0 && rt_synth_get_param_info(h, i % n_params, &pi) == RT_SYNTH_OK) {
+          touched(pi);
           rt_synth_set_param(h, pi.id, pi.min + (pi.max - pi.min) * (f / 255.f));
+        }
         break;
       }
       case 3: rt_synth_reset(h); break;
