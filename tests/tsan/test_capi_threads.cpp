@@ -167,7 +167,7 @@ void shared_handle(const std::vector<unsigned char>& bytes, int method, double r
   CHECK(audio.failed == 0 && audio.non_finite == 0 && audio.over == 0,
         "%s: %d failed process calls, %d non-finite samples, %d samples above |y| = 1", what, audio.failed,
         audio.non_finite, audio.over);
-  CHECK(blocks >= 10 && params > 50 && midis > 50 && metas > 5, "%s: too little concurrency: %ld blocks, %ld params, %ld midi, %ld metadata",
+  CHECK(blocks >= 5 && params > 50 && midis > 50 && metas > 5, "%s: too little concurrency: %ld blocks, %ld params, %ld midi, %ld metadata",
         what, blocks.load(), params.load(), midis.load(), metas.load());
   std::printf("%s at %g Hz: %ld blocks, %ld param calls, %ld MIDI sends, %ld metadata rounds\n", what, rate,
               blocks.load(), params.load(), midis.load(), metas.load());
