@@ -31,7 +31,7 @@ struct LayerException : std::runtime_error {
 };
 
 void raise_model(const Error& e) {
-  throw ModelFileException(std::string(error_code_name(e.code)) + ": " + e.message);
+  throw ModelFileException(error_message(e));
 }
 void raise_layer(const Error& e) {
   if (e) throw std::invalid_argument(e.message);

@@ -170,7 +170,7 @@ void registerDsp(py::module_& m) {
 // format bindings registered one on the module, else as ValueError.
 [[noreturn]] void throwError(const py::module_& m, const Error& e) {
   static const char* const kNames[] = {"ModelFileError", "ModelFormatError", "FormatError"};
-  std::string msg = std::string(error_code_name(e.code)) + ": " + e.message;
+  std::string msg = error_message(e);
   for (const char* name : kNames) {
     if (py::hasattr(m, name)) {
       PyErr_SetString(m.attr(name).ptr(), msg.c_str());

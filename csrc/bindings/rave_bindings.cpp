@@ -17,7 +17,7 @@ namespace {
 using F32 = py::array_t<float, py::array::c_style | py::array::forcecast>;
 
 [[noreturn]] void throwError(const py::module_& m, const Error& e) {
-  const std::string msg = std::string(error_code_name(e.code)) + ": " + e.message;
+  const std::string msg = error_message(e);
   if (e.code != ErrorCode::kInvalidArgument && py::hasattr(m, "ModelFileError")) {
     PyErr_SetString(m.attr("ModelFileError").ptr(), msg.c_str());
     throw py::error_already_set();

@@ -67,7 +67,7 @@ void register_rave_engine_bindings(py::module_& m) {
                err = RaveEngine::load(path, e);
              }
              if (err) {
-               const std::string msg = std::string(rt_synth::error_code_name(err.code)) + ": " + err.message;
+               const std::string msg = rt_synth::error_message(err);
                if (py::hasattr(m, "ModelFileError")) {
                  PyErr_SetString(m.attr("ModelFileError").ptr(), msg.c_str());
                  throw py::error_already_set();

@@ -72,7 +72,7 @@ rt_synth_status fail(rt_synth_status s, const std::string& msg) noexcept {
 }
 
 rt_synth_status fail(const Error& e) noexcept {
-  set_error(std::string(rt_synth::error_code_name(e.code)) + ": " + e.message);
+  set_error(rt_synth::error_message(e));
   return status_from(e);
 }
 
@@ -257,10 +257,13 @@ rt_synth_status open_from(ModelFile& file, const rt_synth_options* opt_in, rt_sy
   if (h->method >= RT_SYNTH_METHOD_FORWARD)
     return fail(RT_SYNTH_ERR_UNSUPPORTED, file.name() + ": forward/encode/decode are methods of 'rave' models; "
                                               "a 'ddsp' model runs synth, transfer or controls");
-  h->name = file.get_string_or("rt_synth.name", "");
-  h->model_rate = static_cast<int32_t>(file.get_u32_or("rt_synth.sample_rate", 48000));
-  h->hop = static_cast<int32_t>(file.get_u32_or("rt_synth.hop", 192));
-  h->feature_delay = static_cast<int32_t>(file.get_u32_or("rt_synth.feature_delay_samples", 0));
+  // Every key is read and range-checked in one place, the config table (docs/safety.md).
+  rt_synth::DDSPConfig cfg;
+  if (Error e = rt_synth::DDSPConfig::read(file, cfg)) return fail(e);
+  h->name = cfg.name;
+  h->model_rate = static_cast<int32_t>(cfg.sample_rate);
+  h->hop = static_cast<int32_t>(cfg.hop);
+  h->feature_delay = static_cast<int32_t>(cfg.feature_delay_samples);  // <= 65536: no overflow below
   collect_meta(file, *h);
 
   switch (h->method) {
@@ -441,7 +444,7 @@ rt_synth_status rt_synth_get_method_info(const rt_synth_handle* h, int32_t index
   out->out_channels = 1;
   out->out_ratio = 1;
   out->takes_midi = index == 0 ? 1 : 0;
-  out->latency = index == 1 ? h->feature_delay + h->hop : 0;
+  out->latency = index == 1 ? (h->transfer ? h->transfer->latency() : h->feature_delay + h->hop) : 0;
   return RT_SYNTH_OK;
 }
 

@@ -1,12 +1,21 @@
 #include "format/model_file.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <limits>
 #include <new>
 #include <utility>
+
+#if defined(_WIN32)
+#include <filesystem>
+#else
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
 
 #include "util/version.h"
 
@@ -402,25 +411,85 @@ Error ModelFile::from_memory(const void* data, std::size_t size, ModelFile& out,
   }
 }
 
+namespace {
+
+// What a path that is not a regular file is, for messages.
+const char* notRegularWhat(bool dir, bool fifo, bool chr, bool blk, bool sock) {
+  if (dir) return "a folder";
+  if (fifo) return "a FIFO (named pipe)";
+  if (chr || blk) return "a device";
+  if (sock) return "a socket";
+  return "not a regular file";
+}
+
+Error notRegular(const std::string& path, const char* what) {
+  return make_error(ErrorCode::kIoError, path + ": is " + std::string(what) +
+                                             ", not a model file (give the path of an .rtsynth file)");
+}
+
+}  // namespace
+
+// Stat first: only a regular file is read. A FIFO or device is refused at once (opened
+// O_NONBLOCK and checked with fstat, so there is no window in which open() could block on a
+// FIFO swapped in after the check); a folder never reaches fopen.
 Error ModelFile::load(const std::string& path, ModelFile& out, const ModelFileLimits& limits) noexcept {
   out = ModelFile();
   try {
+    std::vector<uint8_t> bytes;
+#if defined(_WIN32)
+    std::error_code ec;
+    const auto st = std::filesystem::status(path, ec);
+    if (ec || !std::filesystem::exists(st))
+      return make_error(ErrorCode::kIoError, path + ": cannot open (no such file)");
+    if (!std::filesystem::is_regular_file(st))
+      return notRegular(path, notRegularWhat(std::filesystem::is_directory(st), std::filesystem::is_fifo(st),
+                                             std::filesystem::is_character_file(st),
+                                             std::filesystem::is_block_file(st), std::filesystem::is_socket(st)));
     std::FILE* fp = std::fopen(path.c_str(), "rb");
     if (!fp) return make_error(ErrorCode::kIoError, path + ": cannot open (" + std::strerror(errno) + ")");
     struct Closer {
       std::FILE* f;
       ~Closer() { std::fclose(f); }
     } closer{fp};
-    if (std::fseek(fp, 0, SEEK_END) != 0) return make_error(ErrorCode::kIoError, path + ": cannot seek");
-    const long len = std::ftell(fp);
-    if (len < 0) return make_error(ErrorCode::kIoError, path + ": cannot tell size (is it a regular file?)");
-    std::rewind(fp);
-    const std::size_t size = static_cast<std::size_t>(len);
-    if (size > limits.max_file)
-      return make_error(ErrorCode::kTooLarge, path + ": " + std::to_string(size) + " bytes, limit " + std::to_string(limits.max_file));
-    std::vector<uint8_t> bytes(size);
-    if (size && std::fread(bytes.data(), 1, size, fp) != size) return make_error(ErrorCode::kIoError, path + ": short read");
-    return from_memory(bytes.data(), size, out, path, limits);
+    const auto fsize = std::filesystem::file_size(path, ec);
+    if (ec) return make_error(ErrorCode::kIoError, path + ": cannot tell its size");
+    if (fsize > limits.max_file)
+      return make_error(ErrorCode::kTooLarge, path + ": " + std::to_string(fsize) + " bytes, limit " +
+                                                  std::to_string(limits.max_file));
+    bytes.resize(static_cast<std::size_t>(fsize));
+    if (!bytes.empty() && std::fread(bytes.data(), 1, bytes.size(), fp) != bytes.size())
+      return make_error(ErrorCode::kIoError, path + ": short read");
+#else
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+      return make_error(ErrorCode::kIoError, path + ": cannot open (" + std::strerror(errno) + ")");
+    auto kindOf = [](const struct stat& s) {
+      return notRegularWhat(S_ISDIR(s.st_mode), S_ISFIFO(s.st_mode), S_ISCHR(s.st_mode), S_ISBLK(s.st_mode),
+                            S_ISSOCK(s.st_mode));
+    };
+    if (!S_ISREG(st.st_mode)) return notRegular(path, kindOf(st));
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return make_error(ErrorCode::kIoError, path + ": cannot open (" + std::strerror(errno) + ")");
+    struct Closer {
+      int fd;
+      ~Closer() { ::close(fd); }
+    } closer{fd};
+    if (::fstat(fd, &st) != 0) return make_error(ErrorCode::kIoError, path + ": cannot stat (" + std::strerror(errno) + ")");
+    if (!S_ISREG(st.st_mode)) return notRegular(path, kindOf(st));
+    const uint64_t fsize = static_cast<uint64_t>(st.st_size);
+    if (fsize > limits.max_file)
+      return make_error(ErrorCode::kTooLarge, path + ": " + std::to_string(fsize) + " bytes, limit " +
+                                                  std::to_string(limits.max_file));
+    bytes.resize(static_cast<std::size_t>(fsize));
+    std::size_t got = 0;
+    while (got < bytes.size()) {
+      const ssize_t r = ::read(fd, bytes.data() + got, bytes.size() - got);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) return make_error(ErrorCode::kIoError, path + ": short read");
+      got += static_cast<std::size_t>(r);
+    }
+#endif
+    return from_memory(bytes.data(), bytes.size(), out, path, limits);
   } catch (const std::bad_alloc&) {
     return make_error(ErrorCode::kTooLarge, path + ": out of memory while reading");
   } catch (...) {

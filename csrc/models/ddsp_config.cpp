@@ -2,21 +2,15 @@
 
 #include <cmath>
 
+#include "format/metadata_checks.h"
+
 namespace rt_synth {
 
-namespace {
-
-Error checkRange(const ModelFile& f, const char* key, double v, double lo, double hi) {
-  if (!(v >= lo && v <= hi))
-    return make_error(ErrorCode::kBadValue, f.name() + ": " + key + " = " + std::to_string(v) +
-                                                " is outside [" + std::to_string(lo) + ", " +
-                                                std::to_string(hi) + "]");
-  return Error::none();
-}
-
-}  // namespace
-
+// Every key a DDSP model file carries, with its allowed range (docs/safety.md lists them).
 Error DDSPConfig::read(const ModelFile& f, DDSPConfig& c) noexcept {
+  using metadata::readFloat;
+  using metadata::readU32;
+  using metadata::readUint;
   try {
     std::string kind;
     if (Error e = f.get_string("rt_synth.kind", kind)) return e;
@@ -24,9 +18,15 @@ Error DDSPConfig::read(const ModelFile& f, DDSPConfig& c) noexcept {
       return make_error(ErrorCode::kUnsupported,
                         f.name() + ": rt_synth.kind is '" + kind + "', expected 'ddsp'");
     c.name = f.get_string_or("rt_synth.name", "");
-    c.latency_samples = f.get_u32_or("rt_synth.latency_samples", 0);
-    uint64_t params = 0;
-    if (!f.get_u64("rt_synth.parameters", params)) c.parameters = params;
+    // Informational (not used by the core) but checked: a file that lies here is suspect.
+    if (Error e = readUint(f, "rt_synth.parameters", 0, kMaxParameters, c.parameters, false)) return e;
+    // The control path has no delay (docs/ddsp-maths.md §6): latency() is 0, so the file must say so.
+    c.latency_samples = 0;
+    if (Error e = readU32(f, "rt_synth.latency_samples", 0, 0, c.latency_samples, false)) return e;
+    // Timbre transfer's training delay: latency = feature_delay + hop (both bounded, no overflow).
+    c.feature_delay_samples = 0;
+    if (Error e = readU32(f, "rt_synth.feature_delay_samples", 0, kMaxFeatureDelay, c.feature_delay_samples, false))
+      return e;
     struct U { const char* key; uint32_t* dst; uint32_t lo, hi; };
     const U us[] = {
         {"rt_synth.sample_rate", &c.sample_rate, 8000, 384000},
@@ -37,10 +37,8 @@ Error DDSPConfig::read(const ModelFile& f, DDSPConfig& c) noexcept {
         {"rt_synth.ddsp.gru_size", &c.gru_size, 1, 8192},
         {"rt_synth.ddsp.mlp_layers", &c.mlp_layers, 1, 64},
     };
-    for (const U& u : us) {
-      if (Error e = f.get_u32(u.key, *u.dst)) return e;
-      if (Error e = checkRange(f, u.key, *u.dst, u.lo, u.hi)) return e;
-    }
+    for (const U& u : us)
+      if (Error e = readU32(f, u.key, u.lo, u.hi, *u.dst)) return e;
     struct F { const char* key; float* dst; double lo, hi; };
     const F fs[] = {
         {"rt_synth.ddsp.f0_midi_mean", &c.f0_midi_mean, -1e6, 1e6},
@@ -52,10 +50,8 @@ Error DDSPConfig::read(const ModelFile& f, DDSPConfig& c) noexcept {
         {"rt_synth.control.loudness_min_db", &c.loudness_min_db, -1e4, 1e4},
         {"rt_synth.control.loudness_max_db", &c.loudness_max_db, -1e4, 1e4},
     };
-    for (const F& x : fs) {
-      if (Error e = f.get_f32(x.key, *x.dst)) return e;
-      if (Error e = checkRange(f, x.key, *x.dst, x.lo, x.hi)) return e;
-    }
+    for (const F& x : fs)
+      if (Error e = readFloat(f, x.key, x.lo, x.hi, *x.dst)) return e;
     if (!(c.f0_min_hz < c.f0_max_hz))
       return make_error(ErrorCode::kBadValue, f.name() + ": rt_synth.control.f0_min_hz must be < f0_max_hz");
     if (!(c.loudness_min_db < c.loudness_max_db))

@@ -9,11 +9,15 @@
 namespace rt_synth {
 
 struct DDSPConfig {
+  static constexpr uint32_t kMaxFeatureDelay = 65536;  // 1.37 s at 48 kHz; 512 is the trained value
+  static constexpr uint64_t kMaxParameters = uint64_t(1) << 40;
+
   std::string name;
   uint32_t sample_rate = 48000;
   uint32_t hop = 192;
-  uint32_t latency_samples = 0;
-  uint64_t parameters = 0;
+  uint32_t latency_samples = 0;        // rt_synth.latency_samples: 0 (the control path has no delay)
+  uint32_t feature_delay_samples = 0;  // rt_synth.feature_delay_samples: 0..kMaxFeatureDelay (optional)
+  uint64_t parameters = 0;             // rt_synth.parameters: 0..kMaxParameters (optional, informational)
   uint32_t n_harmonics = 64;
   uint32_t n_noise_bands = 65;
   uint32_t hidden_size = 256;

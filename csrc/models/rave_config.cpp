@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "format/metadata_checks.h"
+
 namespace rt_synth {
 
 namespace {
@@ -10,24 +12,10 @@ Error bad(const ModelFile& f, const std::string& key, const std::string& what) {
   return make_error(ErrorCode::kBadValue, f.name() + ": " + key + " " + what);
 }
 
-Error checkRange(const ModelFile& f, const std::string& key, double v, double lo, double hi) {
-  if (!(v >= lo && v <= hi))
-    return bad(f, key, "= " + std::to_string(v) + " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  return Error::none();
-}
-
-Error readInt(const ModelFile& f, const std::string& key, int lo, int hi, int& out) {
-  uint32_t v = 0;
-  if (Error e = f.get_u32(key, v)) return e;
-  if (Error e = checkRange(f, key, v, lo, hi)) return e;
-  out = static_cast<int>(v);
-  return Error::none();
-}
-
-Error readFloat(const ModelFile& f, const std::string& key, double lo, double hi, float& out) {
-  if (Error e = f.get_f32(key, out)) return e;
-  return checkRange(f, key, out, lo, hi);
-}
+using metadata::readFloat;
+using metadata::readInt;
+using metadata::readU32;
+using metadata::readUint;
 
 // An array of integers, each in [lo, hi], with a length in [min_len, max_len].
 Error readIntArray(const ModelFile& f, const std::string& key, int lo, int hi, std::size_t min_len,
@@ -66,12 +54,17 @@ Error RaveConfig::read(const ModelFile& f, RaveConfig& c) noexcept {
     if (kind != "rave")
       return make_error(ErrorCode::kUnsupported, f.name() + ": rt_synth.kind is '" + kind + "', expected 'rave'");
     c.name = f.get_string_or("rt_synth.name", "");
-    uint64_t params = 0;
-    if (!f.get_u64("rt_synth.parameters", params)) c.parameters = params;
-    if (Error e = f.get_u32("rt_synth.sample_rate", c.sample_rate)) return e;
-    if (Error e = checkRange(f, "rt_synth.sample_rate", c.sample_rate, 8000, 384000)) return e;
-    if (Error e = f.get_u32("rt_synth.hop", c.ratio)) return e;
-    if (Error e = f.get_u32("rt_synth.latency_samples", c.latency_samples)) return e;
+    // Informational keys (not used by the core) are checked too: a file that lies there is suspect.
+    if (Error e = readUint(f, "rt_synth.parameters", 0, kMaxParameters, c.parameters, false)) return e;
+    if (Error e = readFloat(f, "rt_synth.rave.measured_latency_samples", 0.0, kMaxLatency,
+                            c.measured_latency_samples, false))
+      return e;
+    if (Error e = readFloat(f, "rt_synth.rave.heldout_distance", 0.0, 1e6, c.heldout_distance, false)) return e;
+    if (Error e = readU32(f, "rt_synth.sample_rate", 8000, 384000, c.sample_rate)) return e;
+    // Exact values are checked against the structure below; these bounds come first so that
+    // no arithmetic ever sees an absurd value.
+    if (Error e = readU32(f, "rt_synth.hop", 1, 1u << 20, c.ratio)) return e;
+    if (Error e = readU32(f, "rt_synth.latency_samples", 0, kMaxLatency, c.latency_samples)) return e;
     const std::string p = "rt_synth.rave.";
     if (Error e = readInt(f, p + "n_bands", 1, 512, c.n_bands)) return e;
     if (Error e = readInt(f, p + "pqmf_taps", 1, 8192, c.pqmf_taps)) return e;
@@ -92,7 +85,7 @@ Error RaveConfig::read(const ModelFile& f, RaveConfig& c) noexcept {
     int noise = 0;
     if (Error e = readInt(f, p + "noise", 0, 1, noise)) return e;
     c.noise = noise != 0;
-    if (Error e = f.get_u32(p + "noise_seed", c.noise_seed)) return e;
+    if (Error e = readU32(f, p + "noise_seed", 0, 0xffffffffu, c.noise_seed)) return e;
     if (Error e = readFloat(f, p + "leaky_slope", 0.0, 1.0, c.leaky_slope)) return e;
     if (Error e = readFloat(f, p + "input_gain", 1e-6, 1e6, c.input_gain)) return e;
     if (Error e = readInt(f, "rt_synth.control.latent_count", 1, c.latent_size, c.latent_count)) return e;
@@ -107,7 +100,7 @@ Error RaveConfig::read(const ModelFile& f, RaveConfig& c) noexcept {
                                                " but the encoder strides to " + std::to_string(re));
     const long long ratio = static_cast<long long>(c.n_bands) * re;
     if (c.ratio != ratio)
-      return bad(f, "rt_synth.hop", "= " + std::to_string(c.ratio) + " but n_bands × encoder ratio = " +
+      return bad(f, "rt_synth.hop", "= " + std::to_string(c.ratio) + ", expected n_bands × encoder ratio = " +
                                         std::to_string(ratio));
     if (Error e = readInt(f, p + "band_delay_frames", 0, 65536, c.band_delay_frames)) return e;
     if (c.band_delay_frames != re - 1)

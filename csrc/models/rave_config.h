@@ -12,11 +12,16 @@
 namespace rt_synth {
 
 struct RaveConfig {
+  static constexpr uint64_t kMaxParameters = uint64_t(1) << 40;
+  static constexpr uint32_t kMaxLatency = 1u << 20;  // samples (21.8 s at 48 kHz)
+
   std::string name;
   uint32_t sample_rate = 48000;
   uint32_t ratio = 0;            // rt_synth.hop: audio samples per latent frame, R = M·R_e
   uint32_t latency_samples = 0;  // L = (N−1) + (R_e−1)·M, the delay the model was trained with
-  uint64_t parameters = 0;
+  uint64_t parameters = 0;                // optional, informational, 0..kMaxParameters
+  float measured_latency_samples = -1.f;  // optional (rt_synth.rave.measured_latency_samples), -1: absent
+  float heldout_distance = -1.f;          // optional (rt_synth.rave.heldout_distance), -1: absent
   int n_bands = 0;     // M
   int pqmf_taps = 0;   // N
   float pqmf_beta = 0.f;

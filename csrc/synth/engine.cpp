@@ -31,7 +31,7 @@ Error Engine::fromFile(const ModelFile& file, const EngineOptions& opt, std::uni
     if (Error err = DDSPModel::fromFile(file, model)) {
       e->transfer_error_ = err.message;
     } else {
-      const int fd = static_cast<int>(file.get_u32_or("rt_synth.feature_delay_samples", 0));
+      const int fd = static_cast<int>(model->config().feature_delay_samples);  // range-checked by DDSPConfig
       e->transfer_.reset(new TimbreTransfer(std::move(model), opt.analysis, fd));
     }
     out = std::move(e);

@@ -24,7 +24,7 @@ Error TimbreTransfer::load(const std::string& path, std::unique_ptr<TimbreTransf
   if (Error e = ModelFile::load(path, file)) return e;
   std::unique_ptr<DDSPModel> model;
   if (Error e = DDSPModel::fromFile(file, model)) return e;
-  const int fd = static_cast<int>(file.get_u32_or("rt_synth.feature_delay_samples", 0));
+  const int fd = static_cast<int>(model->config().feature_delay_samples);  // range-checked by DDSPConfig
   try {
     out.reset(new TimbreTransfer(std::move(model), analysis, fd));
   } catch (...) {
@@ -36,7 +36,10 @@ Error TimbreTransfer::load(const std::string& path, std::unique_ptr<TimbreTransf
 TimbreTransfer::TimbreTransfer(std::unique_ptr<DDSPModel> model, const TransferAnalysis& analysis,
                                int file_feature_delay) noexcept
     : model_(std::move(model)), analysis_(analysis) {
-  feature_delay_ = analysis.feature_delay >= 0 ? analysis.feature_delay : std::max(0, file_feature_delay);
+  const int fd = analysis.feature_delay >= 0 ? analysis.feature_delay : std::max(0, file_feature_delay);
+  // Bounded so that latency() = feature_delay + hop cannot overflow; prepare() refuses a larger one.
+  if (fd > static_cast<int>(DDSPConfig::kMaxFeatureDelay)) bad_feature_delay_ = fd;
+  else feature_delay_ = fd;
   hop_ = model_ ? model_->hop() : 192;
 }
 
@@ -44,6 +47,10 @@ Error TimbreTransfer::prepare(double sample_rate, int max_block) noexcept {
   prepared_ = false;
   if (!model_) return make_error(ErrorCode::kInvalidArgument, "TimbreTransfer: no model");
   if (max_block < 1) return make_error(ErrorCode::kInvalidArgument, "TimbreTransfer: max_block must be >= 1");
+  if (bad_feature_delay_)
+    return make_error(ErrorCode::kInvalidArgument, "TimbreTransfer: feature_delay " + std::to_string(bad_feature_delay_) +
+                                                       " is outside its allowed range [0, " +
+                                                       std::to_string(DDSPConfig::kMaxFeatureDelay) + "]");
   if (sample_rate != model_->sampleRate())
     return make_error(ErrorCode::kInvalidArgument,
                       "TimbreTransfer: runs at the model's rate (" + std::to_string(model_->sampleRate()) +

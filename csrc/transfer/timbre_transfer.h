@@ -100,6 +100,7 @@ class TimbreTransfer : public StreamEngine {
   StreamingYin yin_;
   LoudnessMeter loud_;
   int hop_ = 192, feature_delay_ = 0, max_block_ = 0, last_n_ = 0;
+  int bad_feature_delay_ = 0;  // a requested feature delay over DDSPConfig::kMaxFeatureDelay (prepare refuses)
   bool prepared_ = false;
   uint64_t seed_ = 0;
 

@@ -22,6 +22,32 @@ const char* error_code_name(ErrorCode code) noexcept {
   return "kUnknown";
 }
 
+const char* error_code_text(ErrorCode code) noexcept {
+  switch (code) {
+    case ErrorCode::kOk: return "";
+    case ErrorCode::kIoError: return "";
+    case ErrorCode::kBadMagic: return "not an rt-synth model file (bad magic)";
+    case ErrorCode::kBadVersion: return "unsupported model file version";
+    case ErrorCode::kTruncated: return "truncated or corrupt model file";
+    case ErrorCode::kBadValue: return "bad value in the model file";
+    case ErrorCode::kTooLarge: return "too large";
+    case ErrorCode::kDuplicate: return "corrupt model file (an entry appears twice)";
+    case ErrorCode::kMissingKey: return "incomplete model file (an entry is missing)";
+    case ErrorCode::kWrongType: return "bad model file (an entry has the wrong type)";
+    case ErrorCode::kBadShape: return "model file inconsistent (a tensor has the wrong shape)";
+    case ErrorCode::kNonFinite: return "corrupt model file (NaN or Inf)";
+    case ErrorCode::kUnsupported: return "unsupported";
+    case ErrorCode::kInvalidArgument: return "";
+  }
+  return "";
+}
+
+std::string error_message(const Error& e) {
+  const char* t = error_code_text(e.code);
+  if (!*t) return e.message;
+  return std::string(t) + ": " + e.message;
+}
+
 Error make_error(ErrorCode code, const std::string& message) noexcept {
   Error e;
   e.code = code;

@@ -22,7 +22,10 @@ enum class ErrorCode {
   kInvalidArgument,  // a layer was given inconsistent sizes
 };
 
-const char* error_code_name(ErrorCode code) noexcept;
+const char* error_code_name(ErrorCode code) noexcept;  // "kBadMagic": for logs of developers only
+// What a user reads: the kind of failure in plain words, e.g. "not an rt-synth model file (bad
+// magic)", or "" where the message says it all (i/o errors, invalid arguments).
+const char* error_code_text(ErrorCode code) noexcept;
 
 struct Error {
   ErrorCode code = ErrorCode::kOk;
@@ -32,6 +35,9 @@ struct Error {
   explicit operator bool() const noexcept { return !ok(); }  // true when there IS an error
   static Error none() { return {}; }
 };
+
+// "<plain kind>: <message>" (or the message alone): the text every binding and the C ABI show.
+std::string error_message(const Error& e);
 
 // Builds an Error; never throws (on allocation failure the message is left empty).
 Error make_error(ErrorCode code, const std::string& message) noexcept;

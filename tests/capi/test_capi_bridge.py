@@ -116,7 +116,7 @@ def test_open_from_memory_equals_file(tiny_model):
 def test_errors_are_reported_not_crashed(tiny_model, corrupt_model, tmp_path):
     with pytest.raises(CAPIError) as e:
         CModel(corrupt_model)
-    assert e.value.status == 3 and "corrupt.rtsynth" in str(e.value) and "kTruncated" in str(e.value)
+    assert e.value.status == 3 and "corrupt.rtsynth" in str(e.value) and "truncated or corrupt model file" in str(e.value)
     with pytest.raises(CAPIError) as e:
         CModel(b"GGUF" + bytes(40), name="junk")
     assert "junk" in str(e.value)

@@ -79,32 +79,32 @@ def test_accessor_errors_are_clear(tmp_path):
     p = tmp_path / "m.rtsynth"
     write_model(p)
     f = _core.ModelFile(str(p))
-    with pytest.raises(_core.ModelFileError, match="kMissingKey.*'rt_synth.nope'"):
+    with pytest.raises(_core.ModelFileError, match=r"^incomplete model file \(an entry is missing\): .*'rt_synth.nope'"):
         f.get_u32("rt_synth.nope")
-    with pytest.raises(_core.ModelFileError, match="kWrongType.*'rt_synth.kind' is string"):
+    with pytest.raises(_core.ModelFileError, match=r"^bad model file \(an entry has the wrong type\): .*'rt_synth.kind' is string"):
         f.get_u32("rt_synth.kind")
-    with pytest.raises(_core.ModelFileError, match="kBadValue.*'test.neg'"):
+    with pytest.raises(_core.ModelFileError, match=r"^bad value in the model file: .*'test.neg'"):
         f.get_u32("test.neg")
-    with pytest.raises(_core.ModelFileError, match=r"kBadShape.*'a.weight' has shape \[3, 5\], expected \[5, 3\]"):
+    with pytest.raises(_core.ModelFileError, match=r"^model file inconsistent \(a tensor has the wrong shape\): .*'a.weight' has shape \[3, 5\], expected \[5, 3\]"):
         f.tensor("a.weight", [5, 3])
-    with pytest.raises(_core.ModelFileError, match="kMissingKey.*missing tensor 'zzz'"):
+    with pytest.raises(_core.ModelFileError, match="missing tensor 'zzz'"):
         f.tensor("zzz", [1])
     assert issubclass(_core.ModelFileError, ValueError)
 
 
 def test_missing_file_is_io_error(tmp_path):
-    with pytest.raises(_core.ModelFileError, match="kIoError.*nothere.rtsynth"):
+    with pytest.raises(_core.ModelFileError, match="nothere.rtsynth: cannot open \\(No such file"):
         _core.ModelFile(str(tmp_path / "nothere.rtsynth"))
 
 
 def test_wrong_format_version(tmp_path):
     p = tmp_path / "v2.rtsynth"
     write_model(p, version=2)
-    with pytest.raises(_core.ModelFileError, match=r"kBadVersion.*format_version' is 2, this build of rt-synth reads format version 1"):
+    with pytest.raises(_core.ModelFileError, match=r"^unsupported model file version: .*format_version' is 2, this build of rt-synth reads format version 1"):
         _core.ModelFile(str(p))
     p = tmp_path / "v0.rtsynth"
     write_model(p, version=None)
-    with pytest.raises(_core.ModelFileError, match="kMissingKey.*rt_synth.format_version"):
+    with pytest.raises(_core.ModelFileError, match="^incomplete model file.*rt_synth.format_version"):
         _core.ModelFile(str(p))
 
 
@@ -114,7 +114,7 @@ def test_nan_and_inf_weights_rejected(tmp_path):
         t[2, 5] = bad
         p = tmp_path / f"{word}.rtsynth"
         write_model(p, tensors={"w": t})
-        with pytest.raises(_core.ModelFileError, match=rf"kNonFinite.*'w'.*{word}.*\[2, 5\]"):
+        with pytest.raises(_core.ModelFileError, match=rf"^corrupt model file \(NaN or Inf\): .*'w'.*{word}.*\[2, 5\]"):
             _core.ModelFile(str(p))
 
 
@@ -122,11 +122,11 @@ def test_wrong_magic_and_container_version(tmp_path):
     p = tmp_path / "m.rtsynth"
     write_model(p)
     data = bytearray(p.read_bytes())
-    with pytest.raises(_core.ModelFileError, match="kBadMagic"):
+    with pytest.raises(_core.ModelFileError, match=r"^not an rt-synth model file \(bad magic\): "):
         _core.ModelFile.from_bytes(b"PK\x03\x04" + bytes(data[4:]))
     data2 = bytearray(data)
     data2[4:8] = struct.pack("<I", 2)
-    with pytest.raises(_core.ModelFileError, match="kBadVersion.*GGUF container version 2"):
+    with pytest.raises(_core.ModelFileError, match="^unsupported model file version: .*GGUF container version 2"):
         _core.ModelFile.from_bytes(bytes(data2))
 
 
@@ -143,7 +143,7 @@ def test_huge_counts_rejected_before_allocating(tmp_path):
     # A huge string length in the first key.
     d = bytearray(data)
     d[24:32] = struct.pack("<Q", 2**62)
-    with pytest.raises(_core.ModelFileError, match="kTooLarge|kTruncated"):
+    with pytest.raises(_core.ModelFileError, match="^(too large|truncated or corrupt model file): "):
         _core.ModelFile.from_bytes(bytes(d))
 
 
@@ -152,17 +152,17 @@ def test_duplicate_key_and_tensor_rejected(tmp_path):
     p = tmp_path / "m.rtsynth"
     write_model(p, tensors={"aa": np.zeros(2, np.float32), "ab": np.zeros(2, np.float32)})
     data = p.read_bytes()
-    with pytest.raises(_core.ModelFileError, match="kDuplicate.*'aa'"):
+    with pytest.raises(_core.ModelFileError, match=r"^corrupt model file \(an entry appears twice\): .*'aa'"):
         _core.ModelFile.from_bytes(data.replace(b"ab", b"aa"))
     # test.ints/test.strs are the same length: make two 'test.ints'.
-    with pytest.raises(_core.ModelFileError, match="kDuplicate.*'test.ints'"):
+    with pytest.raises(_core.ModelFileError, match=r"^corrupt model file \(an entry appears twice\): .*'test.ints'"):
         _core.ModelFile.from_bytes(data.replace(b"test.strs", b"test.ints"))
 
 
 def test_unsupported_tensor_type_and_bad_alignment(tmp_path):
     p = tmp_path / "m.rtsynth"
     write_model(p, tensors={"w": np.zeros(8, np.float16)})
-    with pytest.raises(_core.ModelFileError, match="kUnsupported.*'w'.*ggml type 1"):
+    with pytest.raises(_core.ModelFileError, match="^unsupported: .*'w'.*ggml type 1"):
         _core.ModelFile(str(p))
     p = tmp_path / "a.rtsynth"
     w = gguf.GGUFWriter(str(p), "rt_synth")

@@ -124,7 +124,7 @@ def test_corrupt_model_is_reported_not_crashed(embed_build, corrupt_model, tmp_p
     sf.write(tmp_path / "in.wav", x, 48000, subtype="FLOAT")
     r = lv2apply(bundles, tmp_path / "in.wav", tmp_path / "out.wav", URI + "#effect")
     assert r.returncode == 0, r.stdout + r.stderr  # lv2apply survives
-    assert "rt-synth: cannot load" in r.stderr and "model.rtsynth" in r.stderr and "kTruncated" in r.stderr
+    assert "rt-synth: cannot load" in r.stderr and "model.rtsynth" in r.stderr and "truncated or corrupt model file" in r.stderr
     y, _ = sf.read(tmp_path / "out.wav", dtype="float32")
     assert not np.any(y)  # silence
     _events_file(tmp_path / "ev.txt", EVENTS)

@@ -1,0 +1,29 @@
+// Range-checked reads of model-file metadata: the helpers every config table
+// (csrc/models/ddsp_config.cpp, csrc/models/rave_config.cpp) reads its keys with, so that each
+// key's allowed range is written once, in its table, and every refusal names the file, the key,
+// the value found and the allowed range (docs/safety.md lists the ranges).
+// Optional keys (required = false) keep `out` when absent, but a present value is checked
+// exactly like a required one: an unreadable or out-of-range optional key is refused, never
+// silently replaced by a default.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "format/model_file.h"
+#include "util/error.h"
+
+namespace rt_synth::metadata {
+
+// Any integer type whose value is in [lo, hi].
+Error readUint(const ModelFile& f, const std::string& key, uint64_t lo, uint64_t hi, uint64_t& out,
+               bool required = true) noexcept;
+Error readU32(const ModelFile& f, const std::string& key, uint32_t lo, uint32_t hi, uint32_t& out,
+              bool required = true) noexcept;
+Error readInt(const ModelFile& f, const std::string& key, int lo, int hi, int& out, bool required = true) noexcept;
+// A finite number (float or integer type) in [lo, hi].
+Error readFloat(const ModelFile& f, const std::string& key, double lo, double hi, float& out,
+                bool required = true) noexcept;
+// "FILE: KEY = VALUE is outside its allowed range [lo, hi]" as kBadValue.
+Error outOfRange(const ModelFile& f, const std::string& key, const std::string& value, const std::string& range) noexcept;
+
+}  // namespace rt_synth::metadata
