@@ -1,4 +1,5 @@
 """The core's Resampler: level and frequency kept through 44.1 -> 48 -> 44.1 (< 0.1 dB),
+and through 47 999 / 48 001 Hz (interpolated table) likewise;
 stopband (aliases and images) >= 80 dB measured, delay = delay_seconds (linear phase), and the
 same output stream for any block size."""
 import numpy as np
@@ -6,7 +7,9 @@ import pytest
 
 from rt_synth import _core
 
-PAIRS = [(44100, 48000), (48000, 44100), (88200, 48000), (48000, 88200), (96000, 48000), (48000, 96000)]
+PAIRS = [(44100, 48000), (48000, 44100), (88200, 48000), (48000, 88200), (96000, 48000), (48000, 96000),
+         # ratios with terms > 4096: the interpolated table (docs/safety.md, the rate contract)
+         (47999, 48000), (48000, 47999), (48001, 48000), (48000, 48001)]
 
 
 def _run(r, x, blocks=(4096,)):
@@ -72,12 +75,18 @@ def test_stopband_at_least_80_db(rin, rout):
     r = _core.transfer.Resampler(rin, rout)
     edge = min(rin, rout) / 2
     worst = -np.inf
-    if rin > rout or (rin, rout) == (48000, 44100):  # aliases of input tones above the edge
+    if (rin > rout and rin / 2 - 200 > edge + 50) or (rin, rout) == (48000, 44100):  # aliases of tones above the edge
         for f in np.linspace(edge + 50, rin / 2 - 200, 12):
             y = _run(r, _tone(f, rin, 0.5))[2000:]
             r.reset()
             p = np.mean(y.astype(np.float64) ** 2)
             worst = max(worst, 10 * np.log10(p / 0.125 + 1e-30))
+    elif abs(rin - rout) < 1000:  # near-unity ratio (interpolated table): no alias band; every
+        # spurious component (interpolation error, images) is what a sine fit leaves over
+        for f in (1000.0, 5000.0, 10000.0, 15000.0, 19000.0):
+            y = _run(r, _tone(f, rin, 0.5))[2000:]
+            r.reset()
+            worst = max(worst, 10 * np.log10(_fit(y, f, rout)[2] + 1e-30))
     else:  # images of passband tones above the input's Nyquist
         for f in (1000.0, 10000.0, 15000.0, 19000.0, 20000.0):
             y = _run(r, _tone(f, rin, 0.5))[2000:]
@@ -88,9 +97,22 @@ def test_stopband_at_least_80_db(rin, rout):
     assert worst < -80.0, worst
 
 
-@pytest.mark.parametrize("rin,rout", [(44100, 48000), (48000, 44100), (96000, 48000)])
+@pytest.mark.parametrize("rin,rout", [(44100, 48000), (48000, 44100), (96000, 48000), (47999, 48000), (48000, 48001)])
 def test_block_size_independent(rin, rout):
     x = np.random.default_rng(1).standard_normal(rin).astype(np.float32) * 0.3
     ref = _run(_core.transfer.Resampler(rin, rout), x, (4096,))
     for blocks in ((1,), (7,), (64, 3, 511), (4096, 1)):
         np.testing.assert_array_equal(_run(_core.transfer.Resampler(rin, rout), x, blocks), ref)
+
+
+def test_odd_ratio_round_trip_and_mode():
+    """47 999 Hz: reduced terms > 4096 use the interpolated table, 44.1 kHz the exact one; the
+    round trip 47 999 -> 48 000 -> 47 999 keeps a 1 kHz sine's level and frequency."""
+    assert _core.transfer.Resampler(47999, 48000).up == 48000  # exact ratio kept (no drift)
+    up, down = _core.transfer.Resampler(47999, 48000), _core.transfer.Resampler(48000, 47999)
+    x = _tone(1000.0, 47999, 2.0)
+    y = _run(down, _run(up, x))
+    seg = y[8000:8000 + 47999]
+    amp, _, resid = _fit(seg, 1000.0, 47999)
+    assert abs(20 * np.log10(amp / 0.5)) < 0.1
+    assert resid < 1e-7
