@@ -1,16 +1,16 @@
 // libFuzzer harness: the process path of the DDSP synth, DDSP timbre transfer and RAVE
-// forward at several host rates, with fuzzer-chosen block sizes (1 .. 2x max_block, larger
-// ones are split by the core), parameter values (any float: NaN, Inf, out of range), resets,
-// MIDI, and adversarial input: full-scale noise, a 12 kHz square, alternating +-16, NaN, Inf,
-// 1e30, denormals, raw float bit patterns. Every output sample (every channel) must be finite
-// and |y| <= 1; once an input has set output_ceiling_db (any value: the core clamps it to its
-// range), |y| <= the highest ceiling that range allows, for that input and the next one on the
-// same handle.
+// forward at nine host rates (1 kHz to 192 kHz, 47 999 and 48 001 Hz among them), with
+// fuzzer-chosen block sizes (1 .. 2x max_block, larger ones are split by the core), parameter
+// values (any float: NaN, Inf, out of range), resets, MIDI, and adversarial input: full-scale
+// noise, a 12 kHz square, alternating +-16, NaN, Inf, 1e30, denormals, raw float bit patterns.
+// Every output sample (every channel) must be finite and |y| <= 1; once an input has set
+// output_ceiling_db (any value: the core clamps it to its range), |y| <= the highest ceiling
+// that range allows, for that input and the next one on the same handle.
 // Input: [engine][rate] then ops, each [op][args]:
 //   0 process n=u16 mod 1025 samples of signal kind u8, amplitude u8   1 set_param idx u8, value f32
 //   2 set_param idx u8 to a fraction u8 of its range                    3 reset
 //   4 MIDI 3 bytes at offset u16                                         5 process 2048 samples of silence
-// engine: 0 ddsp synth, 1 ddsp transfer, 2 rave forward; rate: kRates[u8 mod 6].
+// engine: 0 ddsp synth, 1 ddsp transfer, 2 rave forward; rate: kRates[u8 mod 9].
 // One prepared handle per (engine, rate), opened on first use; parameters back to their
 // defaults and reset() at the start of each input.
 #include <algorithm>
@@ -23,7 +23,9 @@ namespace {
 constexpr int kMaxBlock = 512;
 constexpr int kChannels = 2;
 constexpr int kMaxSamplesPerInput = 1 << 14;  // keeps one input fast
-constexpr double kRates[] = {16000.0, 22050.0, 44100.0, 48000.0, 96000.0, 192000.0};
+// Host rates: the common ones, the header's extremes' neighbourhood and ratios with no small
+// terms (47 999, 48 001: the resampler's non-polyphase path, docs/safety.md).
+constexpr double kRates[] = {1000.0, 16000.0, 22050.0, 44100.0, 47999.0, 48000.0, 48001.0, 96000.0, 192000.0};
 constexpr int kNRates = sizeof kRates / sizeof kRates[0];
 
 struct Engine {

@@ -71,9 +71,9 @@ def main() -> None:
     process.mkdir(parents=True, exist_ok=True)
     # fuzz_process: [engine][rate][ops...]; see fuzz_process.cpp for the op codes.
     seeds = {
-        "synth_48k": bytes([0, 2]) + bytes([3, 0x40, 100, 0, 64, 0, 200, 1, 7, 0x00, 0, 0, 0, 0, 64, 4, 0, 0, 0]),
-        "transfer_44k_nan": bytes([1, 1]) + bytes([0, 128, 1, 0, 255, 0, 16, 5, 4, 0, 0, 0x80, 0x7f, 0, 77]),
-        "rave_96k_loud": bytes([2, 4]) + bytes([6, 0, 255, 0, 200, 3, 0, 1, 0, 100, 0, 8, 7, 0, 9]),
+        "synth_48k": bytes([0, 5]) + bytes([3, 0x40, 100, 0, 64, 0, 200, 1, 7, 0x00, 0, 0, 0, 0, 64, 4, 0, 0, 0]),
+        "transfer_44k_nan": bytes([1, 3]) + bytes([0, 128, 1, 0, 255, 0, 16, 5, 4, 0, 0, 0x80, 0x7f, 0, 77]),
+        "rave_96k_loud": bytes([2, 7]) + bytes([6, 0, 255, 0, 200, 3, 0, 1, 0, 100, 0, 8, 7, 0, 9]),
     }
     for name, data in seeds.items():
         (process / name).write_bytes(data)
