@@ -10,6 +10,7 @@ APT_PACKAGES=(
   libsndfile1 fluidsynth fluid-soundfont-gm libportaudio2 sox espeak-ng
   jackd2 puredata-core puredata-dev lv2-dev lilv-utils jalv
   clang-19 libclang-rt-19-dev  # libFuzzer + sanitizers for tests/fuzz (docs/fuzzing.md)
+  dpf-source  # DISTRHO Plugin Framework: the VST3/CLAP plugins of plugins/dpf
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -30,6 +31,7 @@ if ! "$PY" -c 'import torch, sys; sys.exit(0 if torch.__version__.startswith("2.
   "$PY" -m pip install -q "torch==2.13.0"
 fi
 "$PY" -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.12" cmake ninja build  # build: scripts/build_dist.sh
+"$PY" -m pip install -q "pedalboard==0.9.26" mido  # a VST3 host for tests/plugins/test_dpf_vst3.py
 echo "setup: installing rt-synth (compiling the C++ core)"
 "$PY" -m pip install -q --no-build-isolation -e ".[train,live,dev]"
 "$PY" -c 'from rt_synth import _core; print("setup: core", _core.version(), "ready")'
