@@ -34,8 +34,6 @@ using namespace rt_synth_dpf;
 
 namespace {
 
-constexpr int32_t kMaxVoices = 32;  /* the "polyphony" parameter picks 1..kMaxVoices */
-
 const BundleInfo& this_bundle() {
   static const BundleInfo info = bundle_info(DISTRHO_NAMESPACE::getBinaryFilename());
   return info;
@@ -54,8 +52,7 @@ std::vector<ParamSpec> param_specs() {
   rt_synth_options opt;
   rt_synth_options_init(&opt);
   opt.method = RT_SYNTH_DPF_INSTRUMENT ? RT_SYNTH_METHOD_SYNTH : RT_SYNTH_METHOD_TRANSFER;
-  opt.max_voices = kMaxVoices;
-  rt_synth_handle* h = nullptr;
+  rt_synth_handle* h = nullptr;  /* the C ABI's default polyphony (8 voices) */
   if (rt_synth_open_file(this_bundle().model_path.c_str(), &opt, &h) != RT_SYNTH_OK) return specs;
   const int32_t n = rt_synth_param_count(h);
   for (int32_t i = 0; i < n; ++i) {
@@ -195,7 +192,6 @@ class RtSynthPlugin : public Plugin {
     rt_synth_options opt;
     rt_synth_options_init(&opt);
     opt.method = RT_SYNTH_DPF_INSTRUMENT ? RT_SYNTH_METHOD_SYNTH : RT_SYNTH_METHOD_TRANSFER;
-    opt.max_voices = kMaxVoices;
     std::unique_ptr<LoadedModel> m(new LoadedModel);
     rt_synth_status st = rt_synth_open_file(path.c_str(), &opt, &m->h);
     if (st == RT_SYNTH_OK) st = prepare(m.get());
