@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   build-essential cmake git pkg-config python3 python3-dev python3-pip
   libsndfile1 fluidsynth fluid-soundfont-gm libportaudio2 sox espeak-ng
-  jackd2 puredata-core puredata-dev lv2-dev lilv-utils jalv
+  jackd2 libjack-jackd2-dev puredata-core puredata-dev lv2-dev lilv-utils jalv  # libjack-jackd2-dev: rt-synth-jack (docs/live-jack.md)
+  musescore-general-soundfont  # the soundfont no model trains on: rt_synth.eval.timbre_distance (docs/timbre-distance.md)
   clang-19 libclang-rt-19-dev  # libFuzzer + sanitizers for tests/fuzz (docs/fuzzing.md)
   dpf-source  # DISTRHO Plugin Framework: the VST3/CLAP plugins of plugins/dpf
 )

@@ -175,8 +175,11 @@ def _render_batch(exe: str, sf2: Path, phrases: list, sample_rate: int, work: Pa
     end_tick = t * TICKS_PER_SECOND
     mid_path, wav_path = work / "batch.mid", work / "batch.wav"
     messages_to_midi(timed, end_tick).save(mid_path)
+    # dynamic-sample-loading: only the presets the MIDI file plays are loaded (an SF3 soundfont
+    # such as MuseScore General is otherwise decompressed whole: 18 s instead of 2.7 s); the
+    # rendered samples are the same.
     cmd = [exe, "-ni", "-q", "-g", "1.0", "-r", str(sample_rate), "-R", "0", "-C", "0",
-           "-O", "float", "-F", str(wav_path), str(sf2), str(mid_path)]
+           "-o", "synth.dynamic-sample-loading=1", "-O", "float", "-F", str(wav_path), str(sf2), str(mid_path)]
     try:
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     except OSError as exc:
