@@ -24,6 +24,7 @@
 #include "clap/events.h"
 #include "clap/ext/latency.h"
 #include "clap/ext/params.h"
+#include "clap/ext/state.h"
 #include "clap/plugin-factory.h"
 #include "clap/plugin.h"
 #include "clap/process.h"
@@ -91,6 +92,29 @@ typedef struct {
   uint8_t b[3];
 } Midi;
 
+/* ---- state streams over a FILE* ---- */
+static int64_t stream_read(const clap_istream_t* s, void* buf, uint64_t size) {
+  return (int64_t)fread(buf, 1, (size_t)size, (FILE*)s->ctx);
+}
+static int64_t stream_write(const clap_ostream_t* s, const void* buf, uint64_t size) {
+  return (int64_t)fwrite(buf, 1, (size_t)size, (FILE*)s->ctx);
+}
+static int state_file(const clap_plugin_t* plugin, const char* arg, int load) {
+  const clap_plugin_state_t* st = (const clap_plugin_state_t*)plugin->get_extension(plugin, CLAP_EXT_STATE);
+  FILE* f = fopen(arg, load ? "rb" : "wb");
+  int ok;
+  if (!st || !f) { fprintf(stderr, "no state extension or cannot open %s\n", arg); return 0; }
+  if (load) {
+    const clap_istream_t is = {f, stream_read};
+    ok = st->load(plugin, &is);
+  } else {
+    const clap_ostream_t os = {f, stream_write};
+    ok = st->save(plugin, &os);
+  }
+  fclose(f);
+  return ok;
+}
+
 int main(int argc, char** argv) {
   if (argc < 8) {
     fprintf(stderr, "usage: clap_host PLUGIN.clap RATE BLOCK N EVENTS IN_RAW OUT_RAW [INDEX=VALUE ...]\n");
@@ -145,6 +169,11 @@ int main(int argc, char** argv) {
     printf("param: %u|%s|%g|%g|%g\n", info.id, info.name, info.min_value, info.max_value, info.default_value);
   }
 
+  const char* save_to = NULL;
+  for (int a = 8; a < argc; ++a) {
+    if (!strncmp(argv[a], "load=", 5) && !state_file(plugin, argv[a] + 5, 1)) { fprintf(stderr, "state load failed\n"); return 4; }
+    if (!strncmp(argv[a], "save=", 5)) save_to = argv[a] + 5;
+  }
   g_counting = 1; /* activate allocates (prepare): proves the counter sees the plugin's calls */
   if (!plugin->activate(plugin, rate, 1, block)) { fprintf(stderr, "activate failed\n"); return 5; }
   g_counting = 0;
@@ -167,6 +196,7 @@ int main(int argc, char** argv) {
     if (start == 0) {
       for (int a = 8; a < argc; ++a) {
         unsigned idx;
+        if (!strncmp(argv[a], "load=", 5) || !strncmp(argv[a], "save=", 5)) continue;
         double v;
         if (sscanf(argv[a], "%u=%lf", &idx, &v) != 2 || idx >= n_params) { fprintf(stderr, "bad %s\n", argv[a]); return 2; }
         Event* e = &evbuf[list.n++];
@@ -206,6 +236,7 @@ int main(int argc, char** argv) {
     if (st == CLAP_PROCESS_ERROR) { fprintf(stderr, "process error\n"); return 6; }
   }
   printf("allocations in process: %ld\n", g_allocs);
+  if (save_to && !state_file(plugin, save_to, 0)) { fprintf(stderr, "state save failed\n"); return 4; }
   plugin->stop_processing(plugin);
   plugin->deactivate(plugin);
   printf("latency changed notifications: %d\n", g_latency_changed);

@@ -35,7 +35,7 @@ def clap_host(tmp_path_factory) -> Path:
     return exe
 
 
-def run_host(host, plugin: Path, rate, block, n, tmp: Path, events=None, audio=None, params=()):
+def run_host(host, plugin: Path, rate, block, n, tmp: Path, events=None, audio=None, params=(), extra=()):
     ev_file = "-"
     if events is not None:
         ev_file = tmp / "events.txt"
@@ -46,7 +46,7 @@ def run_host(host, plugin: Path, rate, block, n, tmp: Path, events=None, audio=N
         np.ascontiguousarray(audio, dtype=np.float32).tofile(in_file)
     out = tmp / "out.raw"
     r = subprocess.run([str(host), str(plugin), str(rate), str(block), str(n), str(ev_file), str(in_file), str(out)]
-                       + [f"{i}={v}" for i, v in params], capture_output=True, text=True, timeout=300)
+                       + [f"{i}={v}" for i, v in params] + list(extra), capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     y = np.fromfile(out, dtype=np.float32).reshape(2, n)
     info = {"params": [ln.split("|") for ln in re.findall(r"^param: (.*)$", r.stdout, re.M)],
@@ -117,3 +117,54 @@ def test_clap_corrupt_model_logs_error_and_is_silent(embed_build, clap_host, cor
     y, info = run_host(clap_host, plugin, 48000, 512, 24000, tmp_path, events=[(100, bytes([0x90, 69, 100]))])
     assert "cannot load model" in info["stderr"] and "rt-synth-corrupt-instrument.rtsynth" in info["stderr"]
     assert not np.any(y) and info["params"] == []
+
+
+def dpf_state(model_path: str, params: dict[str, float]) -> bytes:
+    """DPF's state format (DistrhoPluginCLAP.cpp stateSave): NUL-separated key/value pairs
+    between markers, then 0xFE."""
+    parts = ["__dpf_state_begin__", "model", model_path, "__dpf_state_end__", "__dpf_parameters_begin__"]
+    for k, v in params.items():
+        parts += [k, repr(float(v))]
+    parts.append("__dpf_parameters_end__")
+    return b"\0".join(p.encode() for p in parts) + b"\0\xfe\0"
+
+
+def test_clap_state_round_trip_and_user_model(embed_build, clap_host, tmp_path):
+    rate, block = 48000, 256
+    n = int(1.3 * rate)
+    ev = note_sequence(rate)
+    plugin = clap_file(embed_build, "instrument")
+    params = [("transpose_semitones", 5.0), ("release_s", 1.25)]
+    y1, _ = run_host(clap_host, plugin, rate, block, n, tmp_path, events=ev,
+                     params=[(param_index(VIOLIN, "synth", k), v) for k, v in params],
+                     extra=[f"save={tmp_path / 'saved.state'}"])
+    saved = (tmp_path / "saved.state").read_bytes()
+    assert b"transpose_semitones\x00" in saved and b"__dpf_state_begin__\x00model\x00" in saved
+    y2, _ = run_host(clap_host, plugin, rate, block, n, tmp_path, events=ev, extra=[f"load={tmp_path / 'saved.state'}"])
+    assert np.abs(y2 - y1).max() <= TOL and np.abs(y1).max() > 0.05
+
+    # a user model named by the state replaces the bundled one (loaded off the audio thread)
+    other = VIOLIN.parent / "violin-ddsp.rtsynth"
+    (tmp_path / "user.state").write_bytes(dpf_state(str(other), dict(params)))
+    y3, info = run_host(clap_host, plugin, rate, block, n, tmp_path, events=ev, extra=[f"load={tmp_path / 'user.state'}"])
+    ref = c_abi_synth(other, ev, rate, n, block, params=params)
+    assert np.abs(y3[0] - ref).max() <= TOL and np.abs(ref - y1[0]).max() > 0.05
+
+    # a user model that does not load: an error names it, the bundled model keeps playing
+    (tmp_path / "bad.state").write_bytes(dpf_state(str(tmp_path / "nowhere.rtsynth"), dict(params)))
+    y4, info = run_host(clap_host, plugin, rate, block, n, tmp_path, events=ev, extra=[f"load={tmp_path / 'bad.state'}"])
+    assert "cannot load model" in info["stderr"] and "nowhere.rtsynth" in info["stderr"]
+    assert np.abs(y4 - y1).max() <= TOL
+
+
+def test_clap_effect_latency_follows_user_model(embed_build, clap_host, tmp_path):
+    rave = VIOLIN.parent / "ensemble-rave.rtsynth"
+    rate, block = 44100, 512
+    x = transfer_clip(rate, 0.5)
+    (tmp_path / "rave.state").write_bytes(dpf_state(str(rave), {}))
+    y, info = run_host(clap_host, clap_file(embed_build, "effect"), rate, block, x.shape[1], tmp_path, audio=x,
+                       extra=[f"load={tmp_path / 'rave.state'}"])
+    ref, lat = c_abi_transfer(rave, x, rate, block)
+    _, lat_violin = c_abi_transfer(VIOLIN, x[:, :block], rate, block)
+    assert info["latency"] == lat != lat_violin
+    assert np.abs(y - ref).max() <= TOL
