@@ -98,15 +98,26 @@ void Resampler::reset() noexcept {
   pending_ = 0;  // output 0 has base input 0: it is emitted once input 0 arrives
 }
 
-float Resampler::dot(const float* c, const float* x) const noexcept {
+namespace {
+
+inline float dotT(const float* c, const float* x, int T) noexcept {
   float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  for (int t = 0; t < T_; t += 8)
+  for (int t = 0; t < T; t += 8)
     for (int l = 0; l < 8; ++l) acc[l] += c[t + l] * x[t + l];
   return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
 
+}  // namespace
+
 int Resampler::process(const float* in, int n, float* out) noexcept {
   if (coef_.empty()) return 0;
+  // One loop per mode, so the exact (common-rate) path is the same tight loop as before the
+  // interpolated mode existed.
+  return interpolated_ ? run<true>(in, n, out) : run<false>(in, n, out);
+}
+
+template <bool kInterpolated>
+int Resampler::run(const float* in, int n, float* out) noexcept {
   const int T = T_;
   float* h = hist_.data();
   int produced = 0;
@@ -123,18 +134,18 @@ int Resampler::process(const float* in, int n, float* out) noexcept {
       continue;
     }
     for (;;) {  // every output whose base sample is this input
-      if (!interpolated_) {
-        out[produced++] = dot(coef_.data() + static_cast<std::size_t>(phase_) * T, x);
+      if constexpr (!kInterpolated) {
+        out[produced++] = dotT(coef_.data() + static_cast<std::size_t>(phase_) * T, x, T);
       } else {
         const int64_t q = static_cast<int64_t>(phase_) * P_;  // < L * 512: fits easily
         const int qi = static_cast<int>(q / L_);
         const float a = static_cast<float>(static_cast<double>(q - static_cast<int64_t>(qi) * L_) / L_);
         const float* c = coef_.data() + static_cast<std::size_t>(qi) * T;
-        const float y0 = dot(c, x), y1 = dot(c + T, x);
+        const float y0 = dotT(c, x, T), y1 = dotT(c + T, x, T);
         out[produced++] = y0 + a * (y1 - y0);
       }
-      const int advance = static_cast<int>((static_cast<int64_t>(phase_) + M_) / L_);
-      phase_ = static_cast<int>((static_cast<int64_t>(phase_) + M_) % L_);
+      const int advance = (phase_ + M_) / L_;  // phase_ < L and M <= 2^24: no overflow
+      phase_ = (phase_ + M_) % L_;
       if (advance > 0) {
         pending_ = advance - 1;
         break;

@@ -50,7 +50,8 @@ class Resampler {
   int rateOut() const noexcept { return rate_out_; }
 
  private:
-  float dot(const float* c, const float* x) const noexcept;
+  template <bool kInterpolated>
+  int run(const float* in, int n, float* out) noexcept;
   int rate_in_ = 0, rate_out_ = 0, L_ = 1, M_ = 1, T_ = 0, P_ = 1, pos_ = 0, phase_ = 0;
   bool interpolated_ = false;
   int64_t pending_ = 0;  // inputs still to arrive before the next output's base sample
