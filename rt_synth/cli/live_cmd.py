@@ -20,6 +20,9 @@ def register(sub):
     p.add_argument("--report", help="write run statistics (xruns, callback load, RMS, ...) as JSON")
     p.add_argument("--record", help="also write the output to this WAV file")
     p.add_argument("--quiet", action="store_true", help="no status lines")
+    p.add_argument("--backend", choices=("auto", "jack", "portaudio"), default="auto",
+                   help="auto (default): the native JACK client when a JACK server runs (DDSP models), else "
+                        "sounddevice; jack / portaudio force one (docs/live-jack.md)")
     p.set_defaults(func=run)
 
 
@@ -36,5 +39,5 @@ def run(args):
     args.model = str(resolve_model(args.model))
     r = run_live(args.model, midi_port=args.midi_port, input_device=args.input, output_device=args.output,
                  block=args.block, voices=args.voices, duration=args.duration, report=args.report,
-                 record=args.record, quiet=args.quiet)
+                 record=args.record, quiet=args.quiet, backend=args.backend)
     return 1 if r["callback_errors"] else 0

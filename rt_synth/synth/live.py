@@ -88,8 +88,31 @@ def _restore_priority(prev):
             pass
 
 
+BACKENDS = ("auto", "jack", "portaudio")
+
+
 def run_live(model, midi_port=None, input_device=None, output_device=None, block=128, voices=8,
-             duration=None, report=None, record=None, quiet=False, client_name="rt-synth") -> dict:
+             duration=None, report=None, record=None, quiet=False, client_name="rt-synth",
+             backend="auto") -> dict:
+    """backend "auto": the native JACK client (rt_synth.synth.live_jack) when a JACK server runs,
+    the client is built and the model is a DDSP one; else sounddevice. "jack" insists on the
+    native client, "portaudio" on sounddevice."""
+    if backend not in BACKENDS:
+        raise UserError(f"--backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend != "portaudio":
+        from rt_synth.synth import live_jack
+        from rt_synth.synth.rave import model_kind
+        rave = model_kind(model) == "rave"
+        if backend == "jack" and rave:
+            raise UserError(f"{model}: a RAVE model runs on the sounddevice path only (--backend portaudio)")
+        if backend == "jack" and not live_jack.jack_server_running():
+            raise UserError("--backend jack: no JACK server answers (start jackd, or use --backend portaudio)")
+        if backend == "jack" or (not rave and live_jack.jack_client_path() is not None
+                                 and live_jack.jack_server_running()):
+            return live_jack.run_live_native(model, midi_port=midi_port, input_device=input_device,
+                                             output_device=output_device, block=block, voices=voices,
+                                             duration=duration, report=report, record=record, quiet=quiet,
+                                             client_name=client_name)
     sd, rtmidi = _import_live()
     import sys
     sys.setswitchinterval(0.0005)  # the audio callback needs the GIL: never wait 5 ms for it
@@ -222,7 +245,7 @@ def run_live(model, midi_port=None, input_device=None, output_device=None, block
         "rms": float(np.sqrt(st["sq"] / max(1, st["n"]))), "peak": st["peak"],
         "midi_messages": n_midi[0], "max_active_voices": st["max_voices"],
         "events_dropped": eng.stats()["events_dropped"], "midi_port": f"{client_name}:{port_name}",
-        "jack": jack is not None,
+        "jack": jack is not None, "backend": "portaudio",
     }
     if mode == "rave":
         result.update(latent_size=int(eng.latent_size), cc_applied=int(eng.stats()["cc_applied"]),
