@@ -14,9 +14,10 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 BUILD = os.path.join(ROOT, "build", "fuzz")
 SECONDS = 20
 # Minimum executed inputs in SECONDS: a floor that holds on a loaded shared 2-core machine
-# (fuzz_process did 185 in 20 s beside two other sanitizer runs; docs/fuzzing.md has the
+# (fuzz_process did 185 in 20 s beside two other sanitizer runs, 3-10 execs/s in the 30-minute
+# run on a machine shared by four engineers; docs/fuzzing.md has the
 # rates), so a harness that returns at once or hangs fails, a busy machine does not.
-MIN_EXECS = {"fuzz_load": 200, "fuzz_midi": 200, "fuzz_process": 50}
+MIN_EXECS = {"fuzz_load": 200, "fuzz_midi": 200, "fuzz_process": 30}
 
 
 @pytest.fixture(scope="module")
