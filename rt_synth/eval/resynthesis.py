@@ -27,18 +27,28 @@ class ResynthesisScore:
         return asdict(self)
 
 
-def f0_error_cents(original: np.ndarray, resynth: np.ndarray, sample_rate: int) -> tuple[float, int]:
+def pyin_track(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """(f0 Hz, voiced flags) by librosa's pYIN, the settings every f0 error here uses."""
     import librosa
 
-    kw = dict(fmin=65.0, fmax=2100.0, sr=sample_rate, frame_length=4096, hop_length=512)
-    f_a, v_a, _ = librosa.pyin(original.astype(np.float32), **kw)
-    f_b, v_b, _ = librosa.pyin(resynth.astype(np.float32), **kw)
+    f, v, _ = librosa.pyin(np.asarray(audio, np.float32), fmin=65.0, fmax=2100.0, sr=sample_rate,
+                           frame_length=4096, hop_length=512)
+    return f, v
+
+
+def f0_error_from_tracks(a: tuple, b: tuple) -> tuple[float, int]:
+    """Median |cents| between two pYIN tracks over frames both call voiced, and that frame count."""
+    (f_a, v_a), (f_b, v_b) = a, b
     n = min(len(f_a), len(f_b))
     both = v_a[:n] & v_b[:n] & np.isfinite(f_a[:n]) & np.isfinite(f_b[:n])
     if not both.any():
         return float("nan"), 0
     cents = 1200 * np.abs(np.log2(f_b[:n][both] / f_a[:n][both]))
     return float(np.median(cents)), int(both.sum())
+
+
+def f0_error_cents(original: np.ndarray, resynth: np.ndarray, sample_rate: int) -> tuple[float, int]:
+    return f0_error_from_tracks(pyin_track(original, sample_rate), pyin_track(resynth, sample_rate))
 
 
 def rms_db(audio: np.ndarray, frame: int = 2048, hop: int = 512) -> np.ndarray:
