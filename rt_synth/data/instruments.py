@@ -1,8 +1,10 @@
 """General MIDI instruments: name → program, playable range and expressive style.
 
 The ranges are the comfortable part of each instrument's range (MIDI note numbers), where a
-player spends most of the time; the phrase generator walks inside them. Instruments without an
-entry get a generic two-and-a-half-octave range around middle C and no vibrato.
+player spends most of the time; the phrase generator walks inside them. Vibrato depth/rate and
+the dynamic range of the swells (CC11) follow the instrument family. Instruments without an
+entry get a generic two-and-a-half-octave range around middle C, no vibrato and the default
+dynamics.
 """
 from __future__ import annotations
 
@@ -65,6 +67,7 @@ class InstrumentStyle:
     high: int             # highest MIDI note used
     vibrato_cents: tuple  # (min, max) vibrato depth, peak deviation in cents
     vibrato_hz: tuple     # (min, max) vibrato rate
+    dynamics: tuple = (45.0, 110.0, 127.0)  # CC11: a swell starts/ends in [0, 1], peaks <= [2]
 
 
 _NO_VIB = ((0.0, 0.0), (5.0, 5.0))
@@ -108,6 +111,19 @@ _STYLES = {
 }
 DEFAULT_STYLE = InstrumentStyle(48, 84, *_NO_VIB)
 
+# program → dynamics (CC11 range of a phrase's swells: start/end low..high, peak up to top).
+# Strings and the rest keep the default (45, 110, 127), so their renders are unchanged. The
+# winds follow the real instruments' dynamic ranges: the clarinet fades to almost nothing and
+# has the widest range, the flute is narrow and never very loud, brass rarely plays very soft.
+_DYNAMICS = {
+    56: (55.0, 115.0, 127.0),   # trumpet
+    59: (45.0, 105.0, 120.0),   # muted trumpet
+    64: (50.0, 112.0, 127.0), 65: (50.0, 112.0, 127.0),   # soprano, alto sax
+    66: (50.0, 112.0, 127.0), 67: (50.0, 112.0, 127.0),   # tenor, baritone sax
+    71: (30.0, 110.0, 127.0),   # clarinet
+    73: (50.0, 100.0, 118.0),   # flute
+}
+
 
 def _key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
@@ -143,7 +159,7 @@ def instrument_style(program: int) -> InstrumentStyle:
     if program not in _STYLES:
         return DEFAULT_STYLE
     low, high, (vib_cents, vib_hz) = _STYLES[program]
-    return InstrumentStyle(low, high, vib_cents, vib_hz)
+    return InstrumentStyle(low, high, vib_cents, vib_hz, _DYNAMICS.get(program, DEFAULT_STYLE.dynamics))
 
 
 def program_name(program: int) -> str:

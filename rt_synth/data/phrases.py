@@ -157,7 +157,7 @@ def generate_phrase(rng: np.random.Generator, program: int, style: InstrumentSty
     t = int(rng.uniform(0.02, 0.25) * tps)
     while t < end_tick:
         group = int(rng.integers(3, 11))
-        expr = _expression_shape(rng)
+        expr = _expression_shape(rng, style.dynamics)
         group_start = t
         group_notes = []
         for _ in range(group):
@@ -197,10 +197,12 @@ def _reflect(i: int, n: int) -> int:
     return i if i < n else period - i
 
 
-def _expression_shape(rng) -> tuple:
-    """(start, peak, end, peak position in 0..1) of a group's CC11 swell."""
-    start, end = rng.uniform(45, 110, size=2)
-    peak = rng.uniform(max(start, end), 127)
+def _expression_shape(rng, dynamics: tuple = (45.0, 110.0, 127.0)) -> tuple:
+    """(start, peak, end, peak position in 0..1) of a group's CC11 swell inside the
+    instrument's dynamics (low, high, top): start/end in [low, high], peak in [max, top]."""
+    low, high, top = dynamics
+    start, end = rng.uniform(low, high, size=2)
+    peak = rng.uniform(max(start, end), top)
     return start, peak, end, rng.uniform(0.2, 0.8)
 
 

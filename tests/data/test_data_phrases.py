@@ -29,7 +29,7 @@ def test_resolve_program_names_aliases_numbers():
         resolve_program("theremin-x")
 
 
-@pytest.mark.parametrize("program", [40, 42, 56, 71, 73, 0])
+@pytest.mark.parametrize("program", [40, 42, 56, 65, 71, 73, 0])
 def test_phrase_is_monophonic_in_range_with_rests(program):
     ph = _phrase(seed=program, program=program)
     style = instrument_style(program)
@@ -86,3 +86,40 @@ def test_phrase_lengths_add_up():
         assert abs(sum(parts) - total) < 1e-9
         if total >= 8.0:
             assert all(8.0 - 1e-9 <= p <= 20.0 + 1e-9 for p in parts), parts
+
+
+SIX = {"violin": 40, "cello": 42, "flute": 73, "clarinet": 71, "trumpet": 56, "alto sax": 65}
+
+
+@pytest.mark.parametrize("name", sorted(SIX))
+def test_six_instruments_play_in_their_range_vibrato_and_dynamics(name):
+    """Issue 13: the renderer knows each shipped instrument's range, vibrato and dynamics."""
+    program = resolve_program(name)
+    assert program == SIX[name]
+    style = instrument_style(program)
+    low, high, top = style.dynamics
+    assert low < high <= top <= 127
+    pitches, expr, depth = [], [], []
+    for seed in range(6):
+        ph = _phrase(seed=seed, program=program, seconds=20.0)
+        pitches += [n.pitch for n in ph.notes]
+        expr += [v for _, v in ph.expression]
+        depth.append(max(abs(v) for _, v in ph.bends) / 8192 * BEND_RANGE * 100 if ph.bends else 0.0)
+    assert min(pitches) >= style.low and max(pitches) <= style.high
+    assert max(pitches) - min(pitches) >= 0.6 * (style.high - style.low), "the walk stays in one corner"
+    assert min(expr) >= round(low) and max(expr) <= round(top), (min(expr), max(expr), style.dynamics)
+    assert max(depth) <= 1.2 * style.vibrato_cents[1] + 1.0, (max(depth), style.vibrato_cents)
+    if style.vibrato_cents[1] >= 8.0:
+        assert max(depth) >= 0.5 * style.vibrato_cents[0], "no vibrato"
+
+
+def test_dynamic_ranges_differ_like_the_real_instruments():
+    def expr_range(program):
+        vals = [v for seed in range(6) for _, v in _phrase(seed=seed, program=program, seconds=20.0).expression]
+        return min(vals), max(vals)
+
+    clarinet, trumpet, flute = expr_range(71), expr_range(56), expr_range(73)
+    assert clarinet[0] < trumpet[0], (clarinet, trumpet)   # the clarinet fades far softer
+    assert flute[1] < trumpet[1], (flute, trumpet)         # the flute never gets as loud
+    # strings keep the default dynamics, so the shipped violin recipes render as before
+    assert instrument_style(40).dynamics == instrument_style(42).dynamics == (45.0, 110.0, 127.0)
