@@ -168,3 +168,16 @@ def test_clap_effect_latency_follows_user_model(embed_build, clap_host, tmp_path
     _, lat_violin = c_abi_transfer(VIOLIN, x[:, :block], rate, block)
     assert info["latency"] == lat != lat_violin
     assert np.abs(y - ref).max() <= TOL
+
+
+def test_install_script_puts_loadable_plugins_where_hosts_look(embed_build, clap_host, tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    r = subprocess.run(["bash", str(root / "scripts" / "install_plugins.sh"), "--prefix", str(tmp_path)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    vst3 = tmp_path / ".vst3" / "rt-synth-violin-live-ddsp-instrument.vst3" / "Contents"
+    assert (vst3 / "Resources" / "model.rtsynth").is_file() and any((vst3).glob("*-linux/*.so"))
+    assert (tmp_path / ".lv2" / "rt-synth-violin-live-ddsp.lv2" / "manifest.ttl").is_file()
+    clap = tmp_path / ".clap" / "rt-synth-violin-live-ddsp-instrument.clap"
+    y, info = run_host(clap_host, clap, 48000, 512, 24000, tmp_path, events=[(100, bytes([0x90, 69, 100]))])
+    assert np.abs(y).max() > 0.01 and info["stderr"].strip() == ""
