@@ -147,10 +147,11 @@ class RtSynthPlugin : public Plugin {
   void sampleRateChanged(double) override { reprepare(); }
   void bufferSizeChanged(uint32_t) override { reprepare(); }
 
+  /* DPF may call this from the audio thread (its VST3 process() and run() activate a plugin
+   * that is not active yet): real-time safe, no lock, nothing freed. */
   void activate() override {
-    std::lock_guard<std::mutex> lock(setup_mutex_);
-    slot_.collect();
     if (LoadedModel* m = slot_.active()) rt_synth_reset(m->h);
+    forced_.store(true, std::memory_order_release);
   }
 
   /* ---- audio thread ---- */
