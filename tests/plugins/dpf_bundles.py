@@ -16,13 +16,13 @@ VIOLIN = ROOT / "exports" / "violin-live-ddsp.rtsynth"
 
 def vst3_bundle(embed_build: Path, kind: str, stem: str = "violin-live-ddsp") -> Path:
     b = embed_build / "plugins" / "dpf" / "vst3" / f"rt-synth-{stem}-{kind}.vst3"
-    assert (b / "Contents" / "Resources" / "model.rtsynth").is_file(), f"{b} not built by scripts/build_plugins.sh"
+    assert (b / "Contents" / "Resources" / "model.rtsynth").is_file(), f"{b} not built by scripts/build_plugins.sh (needs dpf-source: bash scripts/setup.sh)"
     return b
 
 
 def clap_file(embed_build: Path, kind: str, stem: str = "violin-live-ddsp") -> Path:
     f = embed_build / "plugins" / "dpf" / "clap" / f"rt-synth-{stem}-{kind}.clap"
-    assert f.is_file() and f.with_suffix(".rtsynth").is_file(), f"{f} not built by scripts/build_plugins.sh"
+    assert f.is_file() and f.with_suffix(".rtsynth").is_file(), f"{f} not built by scripts/build_plugins.sh (needs dpf-source: bash scripts/setup.sh)"
     return f
 
 
