@@ -12,17 +12,18 @@ from rt_synth.capi import CModel
 
 ROOT = Path(__file__).resolve().parents[2]
 VIOLIN = ROOT / "exports" / "violin-live-ddsp.rtsynth"
+NOT_BUILT = "not built by scripts/build_plugins.sh (it needs dpf-source: bash scripts/setup.sh)"
 
 
 def vst3_bundle(embed_build: Path, kind: str, stem: str = "violin-live-ddsp") -> Path:
     b = embed_build / "plugins" / "dpf" / "vst3" / f"rt-synth-{stem}-{kind}.vst3"
-    assert (b / "Contents" / "Resources" / "model.rtsynth").is_file(), f"{b} not built by scripts/build_plugins.sh (needs dpf-source: bash scripts/setup.sh)"
+    assert (b / "Contents" / "Resources" / "model.rtsynth").is_file(), f"{b} {NOT_BUILT}"
     return b
 
 
 def clap_file(embed_build: Path, kind: str, stem: str = "violin-live-ddsp") -> Path:
     f = embed_build / "plugins" / "dpf" / "clap" / f"rt-synth-{stem}-{kind}.clap"
-    assert f.is_file() and f.with_suffix(".rtsynth").is_file(), f"{f} not built by scripts/build_plugins.sh (needs dpf-source: bash scripts/setup.sh)"
+    assert f.is_file() and f.with_suffix(".rtsynth").is_file(), f"{f} {NOT_BUILT}"
     return f
 
 

@@ -25,7 +25,8 @@ TOL = 1e-5
 
 @pytest.fixture(scope="module")
 def clap_host(tmp_path_factory) -> Path:
-    assert (CLAP_HEADERS / "clap" / "entry.h").is_file(), "CLAP headers missing: apt-get install dpf-source (scripts/setup.sh)"
+    assert (CLAP_HEADERS / "clap" / "entry.h").is_file(), \
+        "CLAP headers missing: apt-get install dpf-source (bash scripts/setup.sh)"
     cc = shutil.which("cc") or shutil.which("gcc")
     assert cc, "no C compiler: run scripts/setup.sh (build-essential)"
     exe = tmp_path_factory.mktemp("claphost") / "clap_host"
