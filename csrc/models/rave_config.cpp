@@ -56,7 +56,9 @@ Error RaveConfig::read(const ModelFile& f, RaveConfig& c) noexcept {
     c.name = f.get_string_or("rt_synth.name", "");
     // Informational keys (not used by the core) are checked too: a file that lies there is suspect.
     if (Error e = readUint(f, "rt_synth.parameters", 0, kMaxParameters, c.parameters, false)) return e;
-    if (Error e = readFloat(f, "rt_synth.rave.measured_latency_samples", 0.0, kMaxLatency,
+    // A measurement (rt-synth export --measure): on an untrained model the onset estimate can
+    // come out negative, so only its magnitude is bounded.
+    if (Error e = readFloat(f, "rt_synth.rave.measured_latency_samples", -1.0 * kMaxLatency, kMaxLatency,
                             c.measured_latency_samples, false))
       return e;
     if (Error e = readFloat(f, "rt_synth.rave.heldout_distance", 0.0, 1e6, c.heldout_distance, false)) return e;

@@ -20,7 +20,7 @@ struct RaveConfig {
   uint32_t ratio = 0;            // rt_synth.hop: audio samples per latent frame, R = M·R_e
   uint32_t latency_samples = 0;  // L = (N−1) + (R_e−1)·M, the delay the model was trained with
   uint64_t parameters = 0;                // optional, informational, 0..kMaxParameters
-  float measured_latency_samples = -1.f;  // optional (rt_synth.rave.measured_latency_samples), -1: absent
+  float measured_latency_samples = 0.f;   // optional (rt_synth.rave.measured_latency_samples), informational
   float heldout_distance = -1.f;          // optional (rt_synth.rave.heldout_distance), -1: absent
   int n_bands = 0;     // M
   int pqmf_taps = 0;   // N
