@@ -196,7 +196,7 @@ int main(int argc, char** argv) {
     if (start == 0) {
       for (int a = 8; a < argc; ++a) {
         unsigned idx;
-        if (!strncmp(argv[a], "load=", 5) || !strncmp(argv[a], "save=", 5)) continue;
+        if (!strncmp(argv[a], "load=", 5) || !strncmp(argv[a], "save=", 5) || !strncmp(argv[a], "rerate=", 7)) continue;
         double v;
         if (sscanf(argv[a], "%u=%lf", &idx, &v) != 2 || idx >= n_params) { fprintf(stderr, "bad %s\n", argv[a]); return 2; }
         Event* e = &evbuf[list.n++];
@@ -239,6 +239,22 @@ int main(int argc, char** argv) {
   if (save_to && !state_file(plugin, save_to, 0)) { fprintf(stderr, "state save failed\n"); return 4; }
   plugin->stop_processing(plugin);
   plugin->deactivate(plugin);
+  for (int a = 8; a < argc; ++a) {
+    if (strncmp(argv[a], "rerate=", 7) != 0) continue;
+    if (!plugin->activate(plugin, atof(argv[a] + 7), 1, block)) { fprintf(stderr, "re-activate failed\n"); return 5; }
+    printf("latency after rerate: %u\n", latency->get(plugin));
+    plugin->start_processing(plugin);
+    list.n = 0;
+    for (int c = 0; c < 2; ++c) {
+      inb[c] = in ? in + (size_t)c * n : out + (size_t)c * n;
+      outb[c] = out + (size_t)c * n;
+    }
+    clap_process_t proc = {0, block < n ? block : (uint32_t)n, NULL, in ? &ain : NULL, &aout, in ? 1u : 0u, 1,
+                           &in_events, &out_events};
+    if (plugin->process(plugin, &proc) == CLAP_PROCESS_ERROR) { fprintf(stderr, "process error\n"); return 6; }
+    plugin->stop_processing(plugin);
+    plugin->deactivate(plugin);
+  }
   printf("latency changed notifications: %d\n", g_latency_changed);
   plugin->destroy(plugin);
   entry->deinit();

@@ -182,3 +182,17 @@ def test_install_script_puts_loadable_plugins_where_hosts_look(embed_build, clap
     clap = tmp_path / ".clap" / "rt-synth-violin-live-ddsp-instrument.clap"
     y, info = run_host(clap_host, clap, 48000, 512, 24000, tmp_path, events=[(100, bytes([0x90, 69, 100]))])
     assert np.abs(y).max() > 0.01 and info["stderr"].strip() == ""
+
+
+def test_clap_latency_follows_sample_rate_change(embed_build, clap_host, tmp_path):
+    """One instance, activated at 48 kHz, then deactivated and activated at 44.1 kHz: the model is
+    prepared again and the latency extension reports the C ABI's latency at the new rate; the host
+    hears of it through its latency extension."""
+    x = transfer_clip(48000, 0.25)
+    _, info = run_host(clap_host, clap_file(embed_build, "effect"), 48000, 512, x.shape[1], tmp_path, audio=x,
+                       extra=["rerate=44100"])
+    _, lat48 = c_abi_transfer(VIOLIN, x[:, :512], 48000, 512)
+    _, lat44 = c_abi_transfer(VIOLIN, x[:, :512], 44100, 512)
+    after = int(re.search(r"^latency after rerate: (\d+)$", info["stdout"], re.M).group(1))
+    notified = int(re.search(r"^latency changed notifications: (\d+)$", info["stdout"], re.M).group(1))
+    assert info["latency"] == lat48 and after == lat44 != lat48 and notified >= 1
