@@ -274,10 +274,16 @@ def compare_metro(model: str, seconds: float, voices: int = 8, block: int = 128,
                         key = "not_finished:" + c
                         tot["jackd"][key] = tot["jackd"].get(key, 0) + k
     out["load_average_after"] = load_average()
-    m = out["jack_metro"]["xruns"]
+    for n in names:  # jackd's own count: the same yardstick for every client (PortAudio's status
+        # flags merge the xruns between two callbacks into one, and count only while its stream runs)
+        out[n]["jackd_notices"] = sum(out[n]["jackd"].values())
+
+    def ratio(x, m):
+        return (x / m) if m else (0.0 if x == 0 else float("inf"))
     for b in backends:
-        x = out["rt_synth_" + b]["xruns"]
-        out[f"ratio_{b}"] = (x / m) if m else (0.0 if x == 0 else float("inf"))
+        out[f"ratio_{b}"] = ratio(out["rt_synth_" + b]["xruns"], out["jack_metro"]["xruns"])
+        out[f"ratio_{b}_jackd_notices"] = ratio(out["rt_synth_" + b]["jackd_notices"],
+                                                out["jack_metro"]["jackd_notices"])
     return out
 
 
@@ -303,11 +309,14 @@ def main(argv=None) -> int:
         print(json.dumps(r, indent=1))
         for n in ["jack_metro"] + ["rt_synth_" + b for b in backends]:
             print(f"  {n:20s} xruns {r[n]['xruns']:4d} in {r[n]['blocks']} blocks "
-                  f"({r[n]['xruns_per_minute']:.1f}/min); jackd: {r[n]['jackd']}")
+                  f"({r[n]['xruns_per_minute']:.1f}/min); jackd notices {r[n]['jackd_notices']}: {r[n]['jackd']}")
         print(f"xruns in {a.seconds:g} s each, {a.voices} voices, block {a.block}, load average "
               f"{r['load_average_before']} -> {r['load_average_after']}: jack_metro {r['jack_metro']['xruns']}"
               + "".join(f", rt-synth ({b}) {r['rt_synth_' + b]['xruns']} ({r['ratio_' + b]:.2f}x)"
-                        for b in backends))
+                        for b in backends)
+              + "; jackd's notices: jack_metro " + str(r["jack_metro"]["jackd_notices"])
+              + "".join(f", rt-synth ({b}) {r['rt_synth_' + b]['jackd_notices']} "
+                        f"({r['ratio_' + b + '_jackd_notices']:.2f}x)" for b in backends))
         return 0 if all(r["rt_synth_" + b].get("callback_errors", 1) == 0 for b in backends) else 1
     stats = hold_notes_live(a.model, a.seconds, a.voices, a.block, notes=CHORD[:a.voices], backend=a.backend)
     print(json.dumps(stats, indent=1))

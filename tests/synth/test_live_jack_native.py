@@ -51,7 +51,8 @@ def test_compare_metro_reports_both(synth_model):
     assert isinstance(m["xruns"], int) and isinstance(x["xruns"], int), r
     assert x["callback_errors"] == 0 and x["runs"][0]["max_active_voices"] == 8, r
     assert x["runs"][0]["backend"] == "jack-native", r
-    assert len(r["load_average_before"]) == 3 and "ratio_jack" in r, r
+    assert len(r["load_average_before"]) == 3 and "ratio_jack" in r and "ratio_jack_jackd_notices" in r, r
+    assert m["jackd_notices"] >= 0 and x["jackd_notices"] >= 0, r
 
 
 def test_compare_metro_command_line_help():
