@@ -11,8 +11,9 @@
 //   2 set_param idx u8 to a fraction u8 of its range                    3 reset
 //   4 MIDI 3 bytes at offset u16                                         5 process 2048 samples of silence
 // engine: 0 ddsp synth, 1 ddsp transfer, 2 rave forward; rate: kRates[u8 mod 9].
-// One prepared handle per (engine, rate), opened on first use; parameters back to their
-// defaults and reset() at the start of each input.
+// One prepared handle per (engine, rate), all opened before the first input (prepare at 1 kHz
+// takes seconds under ASan, which must not count against an input's timeout); parameters back
+// to their defaults and reset() at the start of each input.
 #include <algorithm>
 #include <vector>
 
@@ -22,7 +23,9 @@ namespace {
 
 constexpr int kMaxBlock = 512;
 constexpr int kChannels = 2;
-constexpr int kMaxSamplesPerInput = 1 << 14;  // keeps one input fast
+// Work per input, in model-rate samples (a host block of n samples at rate r costs about
+// n * 48000 / r of them): keeps one input fast at every host rate.
+constexpr double kMaxModelSamplesPerInput = 1 << 14;
 // Host rates: the common ones, the header's extremes' neighbourhood and ratios with no small
 // terms (47 999, 48 001: the resampler's non-polyphase path, docs/safety.md).
 constexpr double kRates[] = {1000.0, 16000.0, 22050.0, 44100.0, 47999.0, 48000.0, 48001.0, 96000.0, 192000.0};
@@ -71,6 +74,13 @@ void fill(rt_fuzz::Reader& r, float* x, int n, uint8_t kind, uint8_t amp_code, d
 
 }  // namespace
 
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  for (int e = 0; e < 3; ++e)
+    for (int ri = 0; ri < kNRates; ++ri)
+      g_handles[e][ri] = rt_fuzz::open_fixed(kEngines[e].file, kEngines[e].method, kRates[ri], kMaxBlock, kChannels);
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static std::vector<float> in(kMaxBlock * 2 + 1), out[kChannels];
   static std::vector<float> silence(2048, 0.f);
@@ -79,8 +89,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const int e = r.u8() % 3, ri = r.u8() % kNRates;
   const Engine& eng = kEngines[e];
   const double rate = kRates[ri];
-  rt_synth_handle*& h = g_handles[e][ri];
-  if (!h) h = rt_fuzz::open_fixed(eng.file, eng.method, rate, kMaxBlock, kChannels);
+  rt_synth_handle* h = g_handles[e][ri];
+  const int64_t max_samples = static_cast<int64_t>(kMaxModelSamplesPerInput * rate / 48000.0) + 1;
   for (auto& o : out) o.resize(kMaxBlock * 2 + 1);
   for (auto& o : big_out) o.resize(2048);
   rt_fuzz::defaults(h);
@@ -109,10 +119,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (int c = 0; c < kChannels; ++c) rt_fuzz::check_output(y[c].data(), n, eng.what, rate, ceiling);
     t += n;
   };
-  while (!r.empty() && t < kMaxSamplesPerInput) {
+  while (!r.empty() && t < max_samples) {
     switch (r.u8() % 6) {
       case 0: {
-        const int n = r.u16() % (2 * kMaxBlock + 1);
+        const int n = static_cast<int>(std::min<int64_t>(r.u16() % (2 * kMaxBlock + 1), max_samples - t));
         const uint8_t kind = r.u8(), amp = r.u8();
         fill(r, in.data(), n, kind, amp, rate, t);
         process(in.data(), out, n);
@@ -144,7 +154,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         rt_synth_send_midi(h, m, 3, r.u16());  // UNSUPPORTED on transfer: fine
         break;
       }
-      default: process(silence.data(), big_out, 2048); break;
+      default: process(silence.data(), big_out, static_cast<int>(std::min<int64_t>(2048, max_samples - t))); break;
     }
   }
   return 0;
