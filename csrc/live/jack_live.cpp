@@ -108,6 +108,7 @@ struct Live {
   // Statistics: written by the audio thread only; read (approximately) by the main thread.
   std::atomic<int64_t> blocks{0}, frames{0}, midi_messages{0}, midi_dropped{0};
   std::atomic<int64_t> xruns{0}, callback_errors{0};
+  std::atomic<int64_t> over_half{0}, over_period{0};  // callbacks that took > 50 % / > 100 % of their period
   std::atomic<double> load_max{0.0}, load_sum{0.0}, sq{0.0};
   std::atomic<float> peak{0.f};
 };
@@ -162,6 +163,8 @@ int process_cb(jack_nframes_t nframes, void* arg) {
   L.blocks.fetch_add(1, std::memory_order_relaxed);
   const double load = (now_s() - t0) / (n > 0 ? n / L.sample_rate : L.period_s);
   if (load > L.load_max.load(std::memory_order_relaxed)) L.load_max.store(load, std::memory_order_relaxed);
+  if (load > 0.5) L.over_half.fetch_add(1, std::memory_order_relaxed);
+  if (load > 1.0) L.over_period.fetch_add(1, std::memory_order_relaxed);
   L.load_sum.store(L.load_sum.load(std::memory_order_relaxed) + load, std::memory_order_relaxed);
   return 0;
 }
@@ -346,6 +349,8 @@ int main(int argc, char** argv) {
       static_cast<long long>(L->xruns.load()), static_cast<long long>(L->callback_errors.load()));
   add("  \"callback_load_max\": %.6f,\n  \"callback_load_mean\": %.6f,\n", L->load_max.load(),
       L->load_sum.load() / std::max<int64_t>(1, blocks));
+  add("  \"callbacks_over_half_period\": %lld,\n  \"callbacks_over_period\": %lld,\n",
+      static_cast<long long>(L->over_half.load()), static_cast<long long>(L->over_period.load()));
   add("  \"rms\": %.8f,\n  \"peak\": %.8f,\n", frames ? std::sqrt(L->sq.load() / frames) : 0.0,
       static_cast<double>(L->peak.load()));
   add("  \"midi_messages\": %lld,\n  \"max_active_voices\": %d,\n", static_cast<long long>(L->midi_messages.load()),

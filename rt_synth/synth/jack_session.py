@@ -239,7 +239,7 @@ def xrun_notices(log_text: str) -> dict:
 
 
 def compare_metro(model: str, seconds: float, voices: int = 8, block: int = 128,
-                  backends=("jack",), rounds: int = 3) -> dict:
+                  backends=("jack",), rounds: int = 6) -> dict:
     """One dummy server (48 kHz, period `block`), `rounds` rounds of: seconds/rounds of jack_metro
     + the xrun probe, then seconds/rounds of `rt-synth live` per backend holding `voices` notes
     (interleaved, so the machine's changing load falls on every phase alike). Returns each
@@ -300,8 +300,9 @@ def main(argv=None) -> int:
                         "client), then SECONDS of rt-synth live (native JACK client); print both")
     p.add_argument("--with-portaudio", action="store_true",
                    help="with --compare-metro: also SECONDS of the sounddevice path on the same server")
-    p.add_argument("--rounds", type=int, default=3,
-                   help="with --compare-metro: interleave the phases in this many rounds (default 3)")
+    p.add_argument("--rounds", type=int, default=6,
+                   help="with --compare-metro: interleave the phases in this many rounds (default 6, "
+                        "so that the host's bursts of stalls fall on every phase alike)")
     a = p.parse_args(argv)
     if a.compare_metro:
         backends = ("jack", "portaudio") if a.with_portaudio else ("jack",)

@@ -31,6 +31,7 @@ def test_native_live_holds_eight_voices(synth_model, tmp_path):
     assert isinstance(stats["xruns"], int) and stats["xruns"] >= 0, stats
     assert stats["blocks"] > 5.0 * 48000 / 128 * 0.9, stats
     assert 0.0 < stats["callback_load_mean"] <= stats["callback_load_max"], stats
+    assert 0 <= stats["callbacks_over_period"] <= stats["callbacks_over_half_period"] <= stats["blocks"], stats
     assert stats["lookahead_frames"] == 1, stats  # block 128 < hop 192: the engine's lookahead
 
 
