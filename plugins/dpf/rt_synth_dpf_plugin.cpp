@@ -34,6 +34,16 @@ using namespace rt_synth_dpf;
 
 namespace {
 
+/* DPF 1.6's VST3 wrapper with MIDI input tests `rindex <= kVst3InternalParameterMidiCC_end`
+ * where it means `<`: the first plugin parameter is taken for a MIDI-CC one, reads 0 from the
+ * edit controller and cannot be set there. The VST3 instrument therefore puts a read-only
+ * placeholder in that slot, so every C ABI parameter stays fully usable (docs/vst3-clap.md). */
+#if defined(DISTRHO_PLUGIN_TARGET_VST3) && RT_SYNTH_DPF_INSTRUMENT
+constexpr uint32_t kReserved = 1;
+#else
+constexpr uint32_t kReserved = 0;
+#endif
+
 const BundleInfo& this_bundle() {
   static const BundleInfo info = bundle_info(DISTRHO_NAMESPACE::getBinaryFilename());
   return info;
@@ -95,6 +105,16 @@ class RtSynthPlugin : public Plugin {
 
   /* ---- parameters ---- */
   void initParameter(uint32_t index, Parameter& p) override {
+    if (index < kReserved) {
+      p.hints = kParameterIsOutput;
+      p.symbol = "dpf_reserved";
+      p.name = "(reserved)";
+      p.ranges.min = 0.f;
+      p.ranges.max = 1.f;
+      p.ranges.def = 0.f;
+      return;
+    }
+    index -= kReserved;
     const ParamSpec& s = specs_[index];
     p.hints = kParameterIsAutomatable;
     p.symbol = s.symbol.c_str();
@@ -107,10 +127,14 @@ class RtSynthPlugin : public Plugin {
   }
 
   float getParameterValue(uint32_t index) const override {
+    if (index < kReserved) return 0.f;
+    index -= kReserved;
     return index < specs_.size() ? values_[index].load(std::memory_order_relaxed) : 0.f;
   }
 
   void setParameterValue(uint32_t index, float value) override {
+    if (index < kReserved) return;
+    index -= kReserved;
     if (index >= specs_.size() || std::isnan(value)) return;
     const ParamSpec& s = specs_[index];
     values_[index].store(value < s.min ? s.min : (value > s.max ? s.max : value), std::memory_order_relaxed);
@@ -176,7 +200,7 @@ class RtSynthPlugin : public Plugin {
 
  private:
   explicit RtSynthPlugin(std::vector<ParamSpec> specs)
-      : Plugin(static_cast<uint32_t>(specs.size()), 0, 1),
+      : Plugin(static_cast<uint32_t>(specs.size()) + kReserved, 0, 1),
         specs_(std::move(specs)),
         values_(new std::atomic<float>[specs_.size() ? specs_.size() : 1]),
         applied_(specs_.size(), NAN) {
