@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from rt_synth.cli.errors import UserError
+from rt_synth.errors import UserError
 
 FORMAT = "rt-synth-dataset"
 ARRAYS = ("audio", "f0", "periodicity", "loudness")

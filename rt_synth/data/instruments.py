@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rt_synth.cli.errors import UserError
+from rt_synth.errors import UserError
 
 GM_NAMES = [
     "acoustic grand piano", "bright acoustic piano", "electric grand piano", "honky-tonk piano",

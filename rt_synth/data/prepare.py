@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rt_synth.cli.errors import UserError
+from rt_synth.errors import UserError
 from rt_synth.data.audio import (AUDIO_EXTENSIONS, RejectedFile, is_audio_path, read_mono,
                                  resample, trim_silence)
 

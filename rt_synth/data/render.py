@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rt_synth.cli.errors import UserError
+from rt_synth.errors import UserError
 from rt_synth.data.instruments import instrument_style, program_name, resolve_program
 from rt_synth.data.phrases import TICKS_PER_SECOND, generate_phrase, messages_to_midi
 

@@ -9,7 +9,7 @@ import torch
 
 def export_rave(payload: dict, out: str | Path, formats, onnx_frames: int = 1,
                 measure: str | None = None) -> dict:
-    from rt_synth.cli.errors import UserError
+    from rt_synth.errors import UserError
     from rt_synth.models.rave.model import RaveModel
 
     model = RaveModel.from_payload(payload).eval()

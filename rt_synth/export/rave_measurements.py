@@ -14,7 +14,7 @@ LATENCY_METHOD = ("onset test: 0.5 s silence then a held-out clip; first 16-samp
 
 def measure_rave(model, dataset_dir: str, max_distance_examples: int = 64,
                  max_latency_clips: int = 12) -> dict:
-    from rt_synth.cli.errors import UserError
+    from rt_synth.errors import UserError
     from rt_synth.data.dataset import AudioFeatureDataset
     from rt_synth.models.rave.measure import measure_latency
     from rt_synth.train.rave_trainer import RaveLosses, reconstruction_distance

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rt_synth.cli.errors import UserError
+from rt_synth.errors import UserError
 
 
 def load_engine(model_path, voices: int = 8, max_block: int = 4096, sample_rate: int | None = None,

@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from rt_synth.cli.errors import UserError
+from rt_synth.errors import UserError
 from rt_synth.synth.engine import load_host_engine
 
 

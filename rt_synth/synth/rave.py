@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rt_synth.cli.errors import UserError
+from rt_synth.errors import UserError
 
 
 def model_kind(model_path) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from rt_synth.cli.errors import UserError
+from rt_synth.errors import UserError
 
 KEEP_STEP_CHECKPOINTS = 3
 

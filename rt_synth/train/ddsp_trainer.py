@@ -16,7 +16,7 @@ import torch
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 
-from rt_synth.cli.errors import UserError
+from rt_synth.errors import UserError
 from rt_synth.dsp.spectral_loss import MultiScaleSpectralLoss
 from rt_synth.models.ddsp.config import DDSPConfig, get_config
 from rt_synth.models.ddsp.model import DDSPModel

@@ -27,7 +27,7 @@ import torch.distributed as tdist
 from torch.nn import functional as F
 from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 
-from rt_synth.cli.errors import UserError
+from rt_synth.errors import UserError
 from rt_synth.dsp.spectral_loss import MultiScaleSpectralLoss
 from rt_synth.models.rave.config import RaveConfig, get_config
 from rt_synth.models.rave.discriminators import (Discriminators, discriminator_hinge,

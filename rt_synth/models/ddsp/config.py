@@ -57,7 +57,7 @@ CONFIGS = {
 
 
 def get_config(name: str) -> DDSPConfig:
-    from rt_synth.cli.errors import UserError
+    from rt_synth.errors import UserError
 
     if name not in CONFIGS:
         raise UserError(f"unknown DDSP config {name!r}; choose one of {', '.join(CONFIGS)}")

@@ -111,7 +111,7 @@ CONFIGS = {
 
 
 def get_config(name: str) -> RaveConfig:
-    from rt_synth.cli.errors import UserError
+    from rt_synth.errors import UserError
 
     if name not in CONFIGS:
         raise UserError(f"unknown RAVE config {name!r}; choose one of {', '.join(CONFIGS)}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from rt_synth.cli.errors import UserError
+from rt_synth.errors import UserError
 
 
 def min_frames(latent_size: int) -> int:
