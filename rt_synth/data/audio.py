@@ -1,6 +1,7 @@
 """Reading, mixing, resampling and silence trimming of user audio (see docs/data.md)."""
 from __future__ import annotations
 
+import functools
 import re
 from math import gcd
 from pathlib import Path
@@ -10,25 +11,28 @@ import numpy as np
 # Extensions of the containers libsndfile (through soundfile) reads, MP3 included (libsndfile
 # >= 1.1 decodes MPEG layer III; the soundfile wheel bundles 1.2). A file is tried when its
 # extension is one of these; a file libsndfile then cannot open is named and skipped.
+# In the order messages list them (the commonest first).
 _EXTENSIONS_BY_FORMAT = {
-    "WAV": (".wav",), "WAVEX": (".wav",), "RF64": (".rf64",), "W64": (".w64",),
-    "FLAC": (".flac",), "OGG": (".ogg", ".oga", ".opus"), "MP3": (".mp3",),
-    "AIFF": (".aif", ".aiff", ".aifc"), "AU": (".au", ".snd"), "CAF": (".caf",),
+    "WAV": (".wav",), "WAVEX": (".wav",), "FLAC": (".flac",), "OGG": (".ogg", ".oga", ".opus"),
+    "MP3": (".mp3",), "AIFF": (".aif", ".aiff", ".aifc"), "AU": (".au", ".snd"), "CAF": (".caf",),
+    "W64": (".w64",), "RF64": (".rf64",),
 }
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".aifc",
-                    ".au", ".snd", ".caf", ".w64", ".rf64")
+AUDIO_EXTENSIONS = tuple(dict.fromkeys(e for exts in _EXTENSIONS_BY_FORMAT.values() for e in exts))
 
 
+@functools.lru_cache(maxsize=None)
 def readable_extensions() -> tuple:
     """AUDIO_EXTENSIONS limited to the formats this machine's libsndfile reports (an old
-    system libsndfile without MP3 support does not list MP3)."""
+    system libsndfile without MP3 support does not list MP3). Asked once per process."""
     try:
         import soundfile as sf
 
         formats = sf.available_formats()
     except Exception:  # pragma: no cover - soundfile is a base dependency
         return AUDIO_EXTENSIONS
-    return tuple(e for f, exts in _EXTENSIONS_BY_FORMAT.items() if f in formats for e in exts)
+    return tuple(dict.fromkeys(e for f, exts in _EXTENSIONS_BY_FORMAT.items() if f in formats for e in exts))
+
+
 SILENCE_BLOCK_SECONDS = 0.01   # trimming decides per 10 ms block
 EDGE_PAD_BLOCKS = 1            # keep one silent block before the first / after the last sound
 DIGITAL_SILENCE = 1e-5         # peak below -100 dBFS: the file is silent
