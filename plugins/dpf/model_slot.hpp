@@ -10,7 +10,7 @@
  *               hands the old active one to `retired` (only when `retired` is empty; otherwise it
  *               tries again next block). Returns the active model and whether it just changed.
  *   collect()   [non-RT] closes what the audio thread retired.
- *   exclusive() [non-RT, audio stopped] the active model, for re-preparing at a new rate.
+ *   active(), pending() [non-RT, audio stopped] the models, for re-preparing at a new rate.
  * One exchange per pointer; the audio thread never waits and never frees. */
 #pragma once
 
