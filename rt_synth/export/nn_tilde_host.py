@@ -15,7 +15,10 @@ buffers nn~ uses (2048, 4096, 8192), so an export that nn~ would reject fails he
 """
 from __future__ import annotations
 
-TYPE_NAMES = {0: "bool", 1: "int", 2: "float", 3: "str", 4: "tensor", 5: "buffer"}
+# nn~'s attribute type codes (the values of ``<attr>_params``); the exporters use these names.
+TYPE_BOOL, TYPE_INT, TYPE_FLOAT, TYPE_STR, TYPE_TENSOR, TYPE_BUFFER = 0, 1, 2, 3, 4, 5
+# How a message atom becomes an argument, per settable type code.
+_CONVERT = {TYPE_BOOL: bool, TYPE_INT: int, TYPE_FLOAT: float, TYPE_STR: str}
 
 
 class NNTildeError(RuntimeError):
@@ -70,16 +73,9 @@ class NNTildeHost:
             raise NNTildeError(f"{name} takes {len(codes)} argument(s), got {len(atoms)}")
         args = []
         for code, atom in zip(codes, atoms):
-            if code == 0:
-                args.append(bool(atom))
-            elif code == 1:
-                args.append(int(atom))
-            elif code == 2:
-                args.append(float(atom))
-            elif code == 3:
-                args.append(str(atom))
-            else:
+            if code not in _CONVERT:
                 raise NNTildeError(f"{name}: bad type id : {code} (not settable from a message)")
+            args.append(_CONVERT[code](atom))
         return int(getattr(self.module, f"set_{name}")(*args))
 
     def get_attribute(self, name: str) -> list:

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from rt_synth.export.counter_noise_torch import counter_noise
-from rt_synth.export.torchscript import TYPE_INT
+from rt_synth.export.nn_tilde_host import TYPE_INT
 from rt_synth.models.rave.streaming import RaveStreaming
 
 

@@ -32,10 +32,8 @@ import torch
 from torch import nn
 
 from rt_synth.export.counter_noise_torch import counter_noise
+from rt_synth.export.nn_tilde_host import TYPE_FLOAT
 from rt_synth.models.ddsp.streaming import DDSPStreamingStep
-
-# nn~'s attribute type codes.
-TYPE_BOOL, TYPE_INT, TYPE_FLOAT, TYPE_STR, TYPE_TENSOR, TYPE_BUFFER = 0, 1, 2, 3, 4, 5
 
 
 class NNTildeDDSP(nn.Module):
