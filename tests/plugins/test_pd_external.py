@@ -48,8 +48,7 @@ class Patch:
 
 
 def run_pd(patch: Path, pd_dir: Path, timeout=120):
-    if not shutil.which("pd"):
-        pytest.skip("Pure Data (pd) not installed")
+    assert shutil.which("pd"), "Pure Data (pd) is missing: run scripts/setup.sh (installs puredata-core)"
     return subprocess.run(["pd", "-nogui", "-batch", "-noaudio", "-nomidi", "-noprefs", "-r", str(SR), "-stderr",
                            "-path", str(pd_dir), "-lib", "rt_synth~", str(patch)],
                           capture_output=True, text=True, timeout=timeout)
