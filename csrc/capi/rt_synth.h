@@ -171,7 +171,10 @@ RT_SYNTH_API rt_synth_status rt_synth_reset(rt_synth_handle* h);
 /* Raw MIDI bytes (running status allowed, several messages allowed) stamped with a sample
  * offset (host samples) into the next process() call; offsets beyond that block carry over
  * to later blocks. A note takes effect at the first model frame boundary at or after its
- * time (jitter 0..hop-1 model samples, independent of the block size). Synth method, and
+ * time (jitter 0..hop-1 model samples, independent of the block size; at a host rate other
+ * than the model's the event's absolute host time is mapped exactly, through the input
+ * resampler's delay, so a note sounds rt_synth_latency() samples after it plus that jitter,
+ * the same for every block size: docs/synth-engine.md). Synth method, and
  * rave forward (CCs steer the latent controls, applied at the start of the next process()
  * call; sample_offset ignored; map in docs/rave-engine.md); UNSUPPORTED otherwise.
  * QUEUE_FULL when dropped. */

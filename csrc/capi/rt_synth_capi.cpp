@@ -667,10 +667,9 @@ rt_synth_status rt_synth_send_midi(rt_synth_handle* h, const uint8_t* bytes, int
   if (!h->synth) return RT_SYNTH_ERR_UNSUPPORTED;
   if (len == 0) return RT_SYNTH_OK;
   int32_t off = std::max<int32_t>(0, sample_offset);
-  if (h->adapter) {
-    // Host samples -> model samples (the adapter feeds the engine as host samples arrive).
-    off = static_cast<int32_t>(std::lround(static_cast<double>(off) * h->model_rate / h->host_rate));
-  }
+  // Host samples -> model samples from the event's absolute host time (exact, the same for
+  // every host block size; HostAdapter::engineOffset).
+  if (h->adapter) off = h->adapter->engineOffset(off);
   return h->synth->pushMidi(bytes, len, off) ? RT_SYNTH_OK : RT_SYNTH_ERR_QUEUE_FULL;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <numeric>
 #include <string>
 
 #include "util/denormal_guard.h"
@@ -20,6 +21,11 @@ Error HostAdapter::prepare(StreamEngine* engine, int engine_rate, int host_rate,
   if (resampling_) {
     if (Error e = up_.prepare(host_rate, engine_rate)) return e;
     if (Error e = down_.prepare(engine_rate, host_rate)) return e;
+    // delaySeconds() * host_rate = (P*T - 1) / (2P), reduced.
+    const int64_t num = static_cast<int64_t>(up_.tablePhases()) * up_.tapsPerPhase() - 1, den = 2 * int64_t{up_.tablePhases()};
+    const int64_t g = std::gcd(num, den);
+    delay_num_ = num / g;
+    delay_den_ = den / g;
   }
   const int eng_max = resampling_ ? up_.maxOutput(max_host_block) : max_host_block;
   const int out_max = resampling_ ? down_.maxOutput(eng_max) : eng_max;
@@ -39,6 +45,7 @@ void HostAdapter::reset() noexcept {
   fifo_.zero();
   fifo_count_ = 0;
   underruns_ = 0;
+  host_phase_.store(0, std::memory_order_relaxed);
   safety_.reset();
 }
 
@@ -49,6 +56,18 @@ double HostAdapter::resamplingDelaySeconds() const noexcept {
 double HostAdapter::latencySeconds() const noexcept {
   const int el = engine_ ? engine_->latency() : 0;
   return resamplingDelaySeconds() + static_cast<double>(el) / engine_rate_;
+}
+
+int HostAdapter::engineOffset(int host_offset, bool afterReset) const noexcept {
+  const int64_t o = std::clamp(host_offset, 0, kMaxEventOffset);
+  if (!resampling_) return static_cast<int>(o);
+  const int64_t L = up_.up(), M = up_.down();  // engine/host = L/M
+  const int64_t r = afterReset ? 0 : host_phase_.load(std::memory_order_relaxed);  // J mod M
+  auto ceil_div = [](int64_t a, int64_t b) { return (a + b - 1) / b; };  // a >= 0, b > 0
+  // E - S(J) with J = q*M + r: the q*L terms cancel. Bounds: r + o < 2^25; exact mode
+  // L <= 2^12, den <= 2^13; interpolated mode den <= 2^10, L <= 2^24; num < 2^26: < 2^60.
+  const int64_t e = ceil_div(((r + o) * delay_den_ + delay_num_) * L, delay_den_ * M);
+  return static_cast<int>(e - ceil_div(r * L, M));
 }
 
 int HostAdapter::latency() const noexcept {
@@ -72,6 +91,8 @@ void HostAdapter::processChunk(const float* in, float* out, int n) noexcept {
     return;
   }
   const int k = up_.process(in, n, eng_in_.data());
+  host_phase_.store(static_cast<int>((host_phase_.load(std::memory_order_relaxed) + static_cast<int64_t>(n)) % up_.down()),
+                    std::memory_order_relaxed);
   if (k > 0) runEngine(eng_in_.data(), eng_out_.data(), k);
   // Append the engine output, resampled, to the FIFO (a linear buffer: what is left after a
   // block is at most a couple of samples, moved to the front below).

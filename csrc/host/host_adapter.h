@@ -15,8 +15,19 @@
 // the last stage of the path: the engine's own stage bounds its output, but the windowed-sinc
 // engine→host resampler can overshoot it (Gibbs ringing on clipped or square-like signals).
 // Below the limiter's threshold (ceiling − 1 dB) it passes samples bit for bit; no latency.
+// Event time (MIDI). Engine sample m sits at host time m*M/L (host/engine rate = M/L,
+// reduced), and after J host samples the engine has been given exactly S(J) = ceil(J*L/M)
+// samples (the input resampler emits output m when host sample floor(m*M/L) arrives). An
+// event is placed as if it were a host input sample: the one at host time t = J + o (o: its
+// offset in the next host block) goes to engine sample E = ceil((t + d)*L/M), d = the input
+// resampler's delay in host samples (exactly (P*T-1)/(2P), a fraction), and engineOffset(o)
+// = E - S(J), counted from the start of the engine's next process() call. So MIDI reaches
+// the output latency() host samples later, like the input does (within one engine sample:
+// the ceil), and E depends on t alone, never on how the host cuts its blocks. All integer
+// arithmetic on J mod M (exact for any run length; no float rounding at block edges).
 // Real time: everything allocated in prepare(); process() does not allocate.
 #pragma once
+#include <atomic>
 #include <cstdint>
 
 #include "dsp/output_limiter.h"
@@ -34,6 +45,12 @@ class HostAdapter {
   void reset() noexcept;  // resamplers and FIFO to silence (reset the engine yourself)
   // in may be null (silence in). n in 1..maxBlock(); larger n are split. Real-time safe.
   void process(const float* in, float* out, int n) noexcept;
+  // Engine-rate offset, from the start of the engine's next process() call, of the event at
+  // host_offset in the next host block (see the header; clamped to 0..kMaxEventOffset). Any
+  // thread, lock-free; the identity when not resampling. afterReset: as if reset() ran first
+  // (for a caller that knows the adapter will be reset before its next block).
+  static constexpr int kMaxEventOffset = 1 << 24;  // host samples (keeps the maths in int64)
+  int engineOffset(int host_offset, bool afterReset = false) const noexcept;
 
   int latency() const noexcept;           // host samples, rounded
   double latencySeconds() const noexcept;
@@ -59,6 +76,8 @@ class HostAdapter {
   AlignedBuffer<float> zeros_, eng_in_, eng_out_, fifo_;
   int fifo_size_ = 0, fifo_count_ = 0;
   int64_t underruns_ = 0;
+  std::atomic<int> host_phase_{0};  // host samples processed since reset(), mod up_.down()
+  int64_t delay_num_ = 0, delay_den_ = 1;  // input resampler's delay in host samples, exactly
 };
 
 }  // namespace rt_synth

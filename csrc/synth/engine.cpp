@@ -114,7 +114,10 @@ double Engine::latencySeconds() const noexcept {
 bool Engine::pushMidi(const uint8_t* bytes, int len, int sample_offset) noexcept {
   if (mode() != Mode::kSynth) return false;
   int off = std::max(0, sample_offset);
-  if (resampling_) off = static_cast<int>(static_cast<int64_t>(off) * model_rate_ / host_rate_);
+  // Host time -> model time, exact and independent of the host's block size (HostAdapter).
+  // The synth's adapter is reset at the start of the next block when the synth is not the
+  // active mode yet (a switch back from transfer), so the event is placed from that reset.
+  if (resampling_) off = adapters_[0].engineOffset(off, activeMode() != Mode::kSynth);
   return synth_->pushMidi(bytes, len, off);
 }
 

@@ -64,6 +64,9 @@ class Engine {
   int maxBlock() const noexcept { return max_block_; }
 
   // MIDI (synth mode; any thread, lock-free): sample_offset in HOST samples of the next block.
+  // When resampling, mapped to model time by HostAdapter::engineOffset (exact, from the
+  // event's absolute host time: the same result for every block size; the input resampler's
+  // delay included, so MIDI reaches the output latency() samples later like audio does).
   bool pushMidi(const uint8_t* bytes, int len, int sample_offset = 0) noexcept;
   bool setParam(Param id, float value) noexcept { return synth_->setParam(id, value); }
 

@@ -6,6 +6,10 @@
 //   - an impulse comes out at latency() host samples, within 2 samples;
 //   - a sine keeps its frequency (a least-squares fit at the input frequency leaves < -50 dB).
 // Plus the resampler alone at odd ratios: output count = input count x ratio (no drift).
+// Plus event timing (HostAdapter::engineOffset): for every host sample t, the engine sample an
+// event at t lands on (engine samples given so far + the offset) is the same for block sizes
+// 1, 7, 64, 333, 4096, and it is the first engine sample at or after t + the input
+// resampler's delay (so MIDI, like audio, reaches the output latency() samples later).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -118,9 +122,60 @@ void testResamplerCounts() {
   }
 }
 
+// Counts the engine samples it is given (the engine-side clock).
+class CountingEngine : public StreamEngine {
+ public:
+  void process(const float*, float* out, int n) noexcept override {
+    std::fill(out, out + n, 0.f);
+    count += n;
+  }
+  int latency() const noexcept override { return 0; }
+  int maxBlock() const noexcept override { return 8192; }
+  long long count = 0;
+};
+
+void testEventOffsets(int rate) {
+  constexpr int kN = 60000;  // host samples (the 44.1 kHz phase wraps 408 times)
+  Resampler up;
+  CHECK(!up.prepare(rate, kEngineRate), "prepare %d Hz", rate);
+  const double d = rate == kEngineRate ? 0.0 : up.delaySeconds() * rate;  // input resampler's delay, host samples
+  std::vector<long long> ref;
+  for (int block : {1, 7, 64, 333, 4096}) {
+    CountingEngine eng;
+    HostAdapter a;
+    if (Error e = a.prepare(&eng, kEngineRate, rate, 4096)) {
+      CHECK(false, "prepare at %d Hz: %s", rate, e.message.c_str());
+      return;
+    }
+    std::vector<long long> at(kN);
+    std::vector<float> y(block);
+    for (int j = 0; j < kN; j += block) {
+      const int n = std::min(block, kN - j);
+      for (int o = 0; o < n; ++o) at[j + o] = eng.count + a.engineOffset(o);
+      a.process(nullptr, y.data(), n);
+    }
+    if (ref.empty()) {
+      ref = at;
+      int bad = 0;
+      for (int t = 0; t < kN; ++t) {  // E-1 < (t + d) * engine/host <= E, with float slack
+        const double x = (t + d) * kEngineRate / rate;
+        bad += !(static_cast<double>(at[t]) >= x - 1e-6 && static_cast<double>(at[t]) - 1 < x + 1e-6);
+      }
+      CHECK(bad == 0, "%d Hz: %d of %d events not on the first engine sample after t + delay", rate, bad, kN);
+      continue;
+    }
+    int diff = 0, first = -1;
+    for (int t = 0; t < kN; ++t)
+      if (at[t] != ref[t]) diff += 1, first = first < 0 ? t : first;
+    CHECK(diff == 0, "%d Hz: block %d puts %d events elsewhere than block 1 (first at host sample %d)", rate, block,
+          diff, first);
+  }
+}
+
 }  // namespace
 
 int main() {
+  for (int rate : {1000, 22050, 44100, 47999, 48000, 48001, 88200, 96000, 768000}) testEventOffsets(rate);
   for (int rate : {1000, 22050, 44100, 47999, 48001, 96000, 192000, 768000}) testRate(rate);
   testResamplerCounts();
   return finish("test_host_rates");
