@@ -40,7 +40,7 @@ def test_mcd_is_zero_to_itself_and_larger_to_another_instrument(tmp_path):
     assert math.isfinite(other) and frames > 100 and other > 5.0, other
 
 
-def test_mcd_of_silence_is_nan():
+def test_mcd_of_silence_is_zero_and_stereo_is_refused():
     d, frames = mel_cepstral_distance(np.zeros(48000, np.float32), np.zeros(48000, np.float32), 48000)
     # all-zero frames are all "within 40 dB of the loudest": equal cepstra, distance 0
     assert frames > 0 and d == 0.0
