@@ -99,7 +99,7 @@ class RtSynthPlugin : public Plugin {
   }
   const char* getMaker() const override { return "rt-synth"; }
   const char* getHomePage() const override { return "https://github.com/rt-synth/rt-synth"; }
-  const char* getLicense() const override { return "MIT"; }
+  const char* getLicense() const override { return "Apache-2.0"; }  /* the project's licence (pyproject.toml, LV2 ttl) */
   uint32_t getVersion() const override { return d_version(0, 1, 0); }
   int64_t getUniqueId() const override { return unique_id_of(this_bundle().name); }
 
