@@ -135,7 +135,7 @@ class CountingEngine : public StreamEngine {
 };
 
 void testEventOffsets(int rate) {
-  constexpr int kN = 60000;  // host samples (the 44.1 kHz phase wraps 408 times)
+  constexpr int kN = 20000;  // host samples (the 44.1 kHz phase wraps 136 times)
   Resampler up;
   CHECK(!up.prepare(rate, kEngineRate), "prepare %d Hz", rate);
   const double d = rate == kEngineRate ? 0.0 : up.delaySeconds() * rate;  // input resampler's delay, host samples
