@@ -64,13 +64,29 @@ def test_interrupted_run_saves_its_step_and_resumes_there(tiny_dataset, tmp_path
     run = tmp_path / "run"
     cmd = [sys.executable, "-m", "rt_synth.cli.main", "train", "ddsp", "--data",
            str(tiny_dataset), "--out", str(run), "--config", "tiny", "--steps", "100000"]
+    import re
+    import threading
+
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    err_chunks = []
+    reader = threading.Thread(target=lambda: err_chunks.extend(iter(lambda: proc.stderr.read(64), "")),
+                              daemon=True)
+    reader.start()
+
+    def progress() -> int:  # the progress bar's step count, "N/100000"
+        counts = re.findall(r"(\d+)/100000", "".join(err_chunks))
+        return int(counts[-1]) if counts else 0
     deadline = time.time() + 240
-    while time.time() < deadline and not (run / "checkpoints" / "step_0000020.pt").exists():
-        time.sleep(0.5)  # wait until training is well under way (first checkpoint at 20)
-    time.sleep(1.0)
+    # well under way, and past the first checkpoint (20) by a few steps, however loaded the
+    # machine is: the save on SIGTERM must be a step between checkpoints
+    while time.time() < deadline and not ((run / "checkpoints" / "step_0000020.pt").exists()
+                                          and progress() >= 23):
+        time.sleep(0.2)
     proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=120)
+    out = proc.stdout.read()
+    proc.wait(timeout=120)
+    reader.join(timeout=10)
+    err = "".join(err_chunks)
     assert proc.returncode != 0
     assert "checkpoint saved at step" in out + err
     step = torch.load(run / "checkpoints" / "last.pt", weights_only=False)["step"]
