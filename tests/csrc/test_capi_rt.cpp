@@ -19,17 +19,6 @@
 
 namespace {
 
-std::vector<unsigned char> read_all(const char* path) {
-  std::vector<unsigned char> v;
-  if (FILE* f = std::fopen(path, "rb")) {
-    unsigned char buf[65536];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) v.insert(v.end(), buf, buf + n);
-    std::fclose(f);
-  }
-  return v;
-}
-
 void run_method(const std::vector<unsigned char>& bytes, int method, double rate, int channels) {
   rt_synth_options opt;
   rt_synth_options_init(&opt);

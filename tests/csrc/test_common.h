@@ -1,6 +1,8 @@
 #pragma once
-// Minimal check macros for the C++ test executables (no framework dependency).
+// Minimal check macros and helpers for the C++ test executables (no framework dependency);
+// tests/tsan uses them too.
 #include <cstdio>
+#include <vector>
 
 static int g_failures = 0;
 #define CHECK(cond, ...)                                          \
@@ -12,6 +14,18 @@ static int g_failures = 0;
       ++g_failures;                                               \
     }                                                             \
   } while (0)
+
+// The whole file (empty if it cannot be read: the model loaders then report the error).
+inline std::vector<unsigned char> read_all(const char* path) {
+  std::vector<unsigned char> v;
+  if (FILE* f = std::fopen(path, "rb")) {
+    unsigned char buf[65536];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) v.insert(v.end(), buf, buf + n);
+    std::fclose(f);
+  }
+  return v;
+}
 
 inline int finish(const char* name) {
   if (g_failures) std::printf("%s: %d FAILURE(S)\n", name, g_failures);

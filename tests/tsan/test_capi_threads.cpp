@@ -23,30 +23,9 @@
 #include <vector>
 
 #include "rt_synth.h"
+#include "test_common.h"  // tests/csrc: CHECK, read_all, finish
 
 namespace {
-
-int g_failures = 0;
-#define CHECK(cond, ...)                                        \
-  do {                                                          \
-    if (!(cond)) {                                              \
-      std::fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      std::fprintf(stderr, __VA_ARGS__);                        \
-      std::fprintf(stderr, "\n");                               \
-      ++g_failures;                                             \
-    }                                                           \
-  } while (0)
-
-std::vector<unsigned char> read_all(const char* path) {
-  std::vector<unsigned char> v;
-  if (FILE* f = std::fopen(path, "rb")) {
-    unsigned char buf[65536];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) v.insert(v.end(), buf, buf + n);
-    std::fclose(f);
-  }
-  return v;
-}
 
 constexpr int kMaxBlock = 256;
 
@@ -290,7 +269,5 @@ int main(int argc, char** argv) {
   shared_handle(rave, RT_SYNTH_METHOD_FORWARD, 96000.0, s, "rave forward");
   model_swaps(ddsp, rave, 48000.0, 3 * s);
   model_swaps(ddsp, rave, 44100.0, 2 * s);
-  if (g_failures) std::printf("test_capi_threads: %d FAILURE(S)\n", g_failures);
-  else std::printf("test_capi_threads: all checks passed\n");
-  return g_failures ? 1 : 0;
+  return finish("test_capi_threads");
 }
