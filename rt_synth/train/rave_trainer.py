@@ -118,6 +118,24 @@ def compute_latent_statistics(model: RaveModel, dataset, device, max_examples: i
     return z.shape[0]
 
 
+def pitch_range(dataset, config: RaveConfig) -> tuple[float, float]:
+    """The pitch source's tracker range from the training data: voiced frames' f0 (dataset
+    track, periodicity > 0.95) from the 0.5th to the 99.5th percentile, widened by a fifth
+    below (lower instruments played into the model still track) and a major third above,
+    within [50 Hz, 0.2*SR]. Written into the model file: the core's tracker uses it."""
+    maps = dataset._open()
+    f0 = np.asarray(maps["f0"]).reshape(-1)
+    per = np.asarray(maps["periodicity"]).reshape(-1)
+    voiced = f0[(per > 0.95) & np.isfinite(f0) & (f0 > 0)]
+    if voiced.size < 100:
+        return config.pitch_f0_min, config.pitch_f0_max
+    lo = float(np.percentile(voiced, 0.5)) / 2 ** (7 / 12)
+    hi = float(np.percentile(voiced, 99.5)) * 2 ** (4 / 12)
+    lo = float(np.clip(round(lo, 1), 50.0, 0.1 * config.sample_rate))
+    hi = float(np.clip(round(hi, 1), 2 * lo, 0.2 * config.sample_rate))
+    return lo, hi
+
+
 def check_dataset(train_len: int, example_samples: int, config: RaveConfig, data: str,
                   world_size: int = 1) -> int:
     """Training window in samples; UserError with the fix when the dataset is too small."""
@@ -163,6 +181,9 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
 
     train_set = AudioFeatureDataset(data, "train")
     valid_set = AudioFeatureDataset(data, "valid")
+    if config.pitch_source and not run_json.exists():  # a new run: the data's pitch range
+        lo, hi = pitch_range(train_set, config)
+        config = config.with_overrides(pitch_f0_min=lo, pitch_f0_max=hi)
     window = check_dataset(len(train_set), train_set.example_samples, config, data,
                            dist.world_size)
 
@@ -213,7 +234,10 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
             if dist.enabled:
                 sampler.set_epoch(epoch)
             for batch in loader:
-                audio = random_window(batch["audio"], window).to(dist.device) * model.input_gain
+                raw, pitch = training_window(batch["audio"], window, config)
+                audio = raw.to(dist.device) * model.input_gain
+                pitch = {k: (v.to(dist.device) if torch.is_tensor(v) else
+                             tuple(t.to(dist.device) for t in v)) for k, v in pitch.items()}
                 step = run.state.step
                 if step >= config.phase2_step and not bool(model.latent_stats_ready):
                     n = compute_latent_statistics(model, train_set, dist.device)
@@ -222,9 +246,9 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
                                       f"latent statistics from {n} frames, std "
                                       f"{model.latent_std[:4].tolist()}…")
                 if step < config.phase2_step:
-                    logs = vae_step(model, losses, opt_g, audio, step, config, dist)
+                    logs = vae_step(model, losses, opt_g, audio, step, config, dist, pitch)
                 else:
-                    logs = gan_step(model, disc, losses, opt_g, opt_d, audio, config, dist)
+                    logs = gan_step(model, disc, losses, opt_g, opt_d, audio, config, dist, pitch)
                 run.state.step += 1
                 run.log_train(logs, opt_g.param_groups[0]["lr"])
                 step = run.state.step
@@ -256,8 +280,44 @@ def random_window(audio: torch.Tensor, window: int) -> torch.Tensor:
     return torch.stack([audio[i, s:s + window] for i, s in enumerate(starts)])[:, None]
 
 
-def vae_step(model, losses, opt_g, audio, step, config, dist) -> dict:
-    out = model(audio)
+PITCH_CONTEXT_FRAMES = 4  # latent frames of audio before a crop that its YIN track sees
+
+
+def training_window(audio: torch.Tensor, window: int, config: RaveConfig):
+    """Random crops [B, 1, window] of the examples [B, T] (raw level) and, with a pitch source,
+    their YIN track: the crop starts on a latent-frame boundary of the example and the tracker
+    runs over up to PITCH_CONTEXT_FRAMES*R samples before it (zeros before the example's start,
+    as after a reset), so its frames are those the core computes for this audio. Returns the
+    crops and the decoder's pitch inputs (f0, periodicity [B, window/R], previous (f0,
+    periodicity, random phase) [B])."""
+    if not config.pitch_source:
+        return random_window(audio, window), {}
+    from rt_synth.models.rave.pitch_source import track_frames
+
+    r = config.ratio
+    b, t = audio.shape
+    ctx = PITCH_CONTEXT_FRAMES * r
+    crops, f0s, pers, pf, pp = [], [], [], [], []
+    for i in range(b):
+        start = int(torch.randint(0, (t - window) // r + 1, ()).item()) * r
+        lo = start - ctx
+        chunk = audio[i, max(lo, 0):start + window].numpy()
+        if lo < 0:
+            chunk = np.concatenate([np.zeros(-lo, dtype=chunk.dtype), chunk])
+        f0, per = track_frames(chunk, config)  # frame j: window ending at lo + j*R - 1
+        k = PITCH_CONTEXT_FRAMES
+        f0s.append(f0[k:]); pers.append(per[k:])
+        pf.append(f0[k - 1]); pp.append(per[k - 1])
+        crops.append(audio[i, start:start + window])
+    phase = torch.rand(b, dtype=torch.float64) * (2 * np.pi)
+    return torch.stack(crops)[:, None], {
+        "f0": torch.from_numpy(np.stack(f0s)), "periodicity": torch.from_numpy(np.stack(pers)),
+        "previous": (torch.tensor(pf, dtype=torch.float64), torch.tensor(pp, dtype=torch.float64),
+                     phase)}
+
+
+def vae_step(model, losses, opt_g, audio, step, config, dist, pitch=None) -> dict:
+    out = model(audio, **(pitch or {}))
     full, bands = losses(out, audio)
     beta = config.kl_weight * min(1.0, step / max(config.kl_warmup, 1))
     loss = full + config.band_loss_weight * bands + beta * out["kl"]
@@ -271,12 +331,15 @@ def vae_step(model, losses, opt_g, audio, step, config, dist) -> dict:
             "beta": beta}
 
 
-def gan_step(model, disc, losses, opt_g, opt_d, audio, config, dist) -> dict:
+def gan_step(model, disc, losses, opt_g, opt_d, audio, config, dist, pitch=None) -> dict:
     with torch.no_grad():  # encoder frozen
         bands_in = model.pqmf(audio)
         mean, scale = model.encoder(bands_in)
         z, _ = model.sample(mean, scale)
-    bands = model.decoder(z)
+        exc = None
+        if config.pitch_source:
+            exc = model.excitation_bands(pitch["f0"], pitch["periodicity"], pitch["previous"])
+    bands = model.decoder(z, None, exc)
     fake = model.pqmf.inverse(bands)
     out = {"bands_in": bands_in, "bands": bands, "audio": fake}
     full, band_loss = losses(out, audio)

@@ -24,6 +24,13 @@ class RaveConfig:
     kernel: int = 3
     noise: bool = True  # per-band noise branch
     leaky_slope: float = 0.2
+    # pitch source (docs/rave.md "Pitch source"): a harmonic excitation at the f0 of the causal
+    # YIN (hop R, this range, this threshold), analysed by the PQMF and added (FiLM-gated) to
+    # the decoder's last stage. The trainer narrows the range to the training data's.
+    pitch_source: bool = False
+    pitch_f0_min: float = 130.0
+    pitch_f0_max: float = 2000.0
+    pitch_threshold: float = 0.15
     # training
     batch_size: int = 6
     learning_rate: float = 1e-3
@@ -107,6 +114,19 @@ CONFIGS = {
     # and ignore z (posterior collapse within 1500 steps); the deterministic path alone
     # has to use the latent.
     "base": RaveConfig(noise=False),
+    # base with the pitch source (issue 14): the decoder gets a phase-continuous harmonic
+    # excitation at the tracked f0, so it shapes an oscillation instead of learning one. The
+    # noise branch is back on (bow noise, unpitched input); the pitch source carries what the
+    # latent must not collapse onto.
+    "pitched": RaveConfig(noise=True, pitch_source=True, phase2_step=6_000),
+    # tiny with the pitch source: tests
+    "tiny-pitched": RaveConfig(
+        n_bands=8, pqmf_taps=104, encoder_channels=(8, 12, 16), encoder_strides=(2, 2),
+        latent_size=4, decoder_channels=(16, 12, 8), decoder_strides=(2, 2), dilations=(1, 3),
+        batch_size=2, train_samples=4096, phase2_step=4, kl_warmup=4, disc_channels=4,
+        disc_periods=(2, 3), disc_scales=2, checkpoint_every=4, validate_every=4,
+        pitch_source=True, pitch_f0_min=100.0,
+    ),
 }
 
 

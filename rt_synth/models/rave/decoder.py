@@ -5,7 +5,12 @@
     bands = wave * sigmoid(amp) [+ sigmoid(noise_amp) * noise]
 
 noise: uniform white noise in [-1, 1), [B, M, frames] (the caller supplies it so that the
-streaming, TorchScript, ONNX and C++ paths can play the same sequence; docs/rave.md)."""
+streaming, TorchScript, ONNX and C++ paths can play the same sequence; docs/rave.md).
+
+Pitch source (config.pitch_source): the last stage, right after its upsampling, adds the
+PQMF bands of the harmonic excitation (pitch_source.py), projected and gated by the stage's
+own features (FiLM-style):  h = up(x);  h = h + exc_in(e) * (1 + exc_film(h));  residuals.
+exc_in: causal conv M -> C (k), exc_film: 1x1 conv C -> C."""
 from __future__ import annotations
 
 from typing import List, Optional, Tuple
@@ -20,30 +25,52 @@ from rt_synth.models.rave.streaming_layers import CachedConv1d, CachedConvTransp
 
 
 class DecoderStage(nn.Module):
-    def __init__(self, c_in: int, c_out: int, stride: int, kernel: int, dilations, slope: float):
+    def __init__(self, c_in: int, c_out: int, stride: int, kernel: int, dilations, slope: float,
+                 excitation_bands: int = 0):
         super().__init__()
         self.up = CachedConvTranspose1d(c_in, c_out, 2 * stride, stride)
+        self.has_excitation = excitation_bands > 0
+        if self.has_excitation:
+            self.exc_in = CachedConv1d(excitation_bands, c_out, kernel)
+            self.exc_film = CachedConv1d(c_out, c_out, 1)
         self.residuals = nn.ModuleList([ResidualUnit(c_out, kernel, d, slope) for d in dilations])
         self.slope = slope
-        self.n_states = 1 + len(dilations)
+        self.n_states = 1 + len(dilations) + (1 if self.has_excitation else 0)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def inject(self, h: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
+        return h + e * (1.0 + self.exc_film(h))
+
+    def forward(self, x: torch.Tensor, exc: Optional[torch.Tensor] = None) -> torch.Tensor:
         h = self.up(F.leaky_relu(x, self.slope))
+        if self.has_excitation:
+            if exc is None:
+                raise ValueError("this decoder has a pitch source: pass the excitation bands")
+            h = self.inject(h, self.exc_in(exc))
         for r in self.residuals:
             h = r(h)
         return h
 
     def initial_state(self, batch: int) -> List[torch.Tensor]:
         out = [self.up.initial_state(batch)]
+        if self.has_excitation:
+            out.append(self.exc_in.initial_state(batch))
         for r in self.residuals:
             out += r.initial_state(batch)
         return out
 
-    def step(self, x: torch.Tensor, states: List[torch.Tensor]
-             ) -> Tuple[torch.Tensor, List[torch.Tensor]]:
+    def step(self, x: torch.Tensor, states: List[torch.Tensor],
+             exc: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, List[torch.Tensor]]:
         h, s = self.up.step(F.leaky_relu(x, self.slope), states[0])
         new = [s]
         i = 1
+        if self.has_excitation:
+            if exc is None:
+                raise ValueError("this decoder has a pitch source: pass the excitation bands")
+            e, se = self.exc_in.step(exc, states[1])
+            new.append(se)
+            i = 2
+            if h.shape[-1] > 0:
+                h = self.inject(h, e)
         for r in self.residuals:
             h, ss = r.step(h, states[i:i + 1])
             new += ss
@@ -59,8 +86,11 @@ class Decoder(nn.Module):
         self.use_noise = c.noise
         self.slope = c.leaky_slope
         self.conv_in = CachedConv1d(c.latent_size, ch[0], c.kernel)
+        last = len(c.decoder_strides) - 1
+        self.pitch_source = c.pitch_source
         self.stages = nn.ModuleList(
-            [DecoderStage(ch[i], ch[i + 1], s, c.kernel, c.dilations, c.leaky_slope)
+            [DecoderStage(ch[i], ch[i + 1], s, c.kernel, c.dilations, c.leaky_slope,
+                          c.n_bands if (c.pitch_source and i == last) else 0)
              for i, s in enumerate(c.decoder_strides)])
         self.conv_out = CachedConv1d(ch[-1], (3 if c.noise else 2) * c.n_bands, c.kernel)
         if c.noise:
@@ -76,10 +106,13 @@ class Decoder(nn.Module):
             bands = bands + torch.sigmoid(h[:, 2 * m:]) * noise
         return bands
 
-    def forward(self, z: torch.Tensor, noise: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, noise: Optional[torch.Tensor] = None,
+                exc: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """z [B, D, F] -> bands [B, M, F*R_e]; exc: excitation bands [B, M, F*R_e] (pitch
+        source only)."""
         h = self.conv_in(z)
         for stage in self.stages:
-            h = stage(h)
+            h = stage(h, exc if stage.has_excitation else None)
         return self.head(self.conv_out(F.leaky_relu(h, self.slope)), noise)
 
     def initial_state(self, batch: int) -> List[torch.Tensor]:
@@ -88,14 +121,14 @@ class Decoder(nn.Module):
             out += stage.initial_state(batch)
         return out + [self.conv_out.initial_state(batch)]
 
-    def step(self, z: torch.Tensor, noise: Optional[torch.Tensor], states: List[torch.Tensor]
-             ) -> Tuple[torch.Tensor, List[torch.Tensor]]:
+    def step(self, z: torch.Tensor, noise: Optional[torch.Tensor], states: List[torch.Tensor],
+             exc: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, List[torch.Tensor]]:
         h, s = self.conv_in.step(z, states[0])
         new = [s]
         i = 1
         for stage in self.stages:
             n = stage.n_states
-            h, ss = stage.step(h, states[i:i + n])
+            h, ss = stage.step(h, states[i:i + n], exc if stage.has_excitation else None)
             new += ss
             i += n
         h, s = self.conv_out.step(F.leaky_relu(h, self.slope), states[i])

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from typing import Optional
 
+import numpy as np
 import torch
 from torch import nn
 
 from rt_synth.models.rave.config import RaveConfig
 from rt_synth.models.rave.decoder import Decoder
 from rt_synth.models.rave.encoder import Encoder
+from rt_synth.models.rave.pitch_source import excitation, track_frames
 from rt_synth.models.rave.pqmf import PQMF
 
 
@@ -51,16 +53,44 @@ class RaveModel(nn.Module):
         kl = 0.5 * (mean.pow(2) + scale.pow(2) - 2 * torch.log(scale) - 1).sum(1).mean()
         return z, kl
 
+    # ---- pitch source ----
+    def track(self, audio: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Causal YIN of audio [B, 1, T] (at the input's level, before input_gain: YIN is level
+        independent apart from its silence floor, which the core applies to the raw input too)
+        → f0, periodicity per latent frame [B, T/R] (pitch_source.track_frames)."""
+        rows = [track_frames(a.detach().cpu().numpy(), self.config) for a in audio[:, 0]]
+        f0 = torch.from_numpy(np.stack([r[0] for r in rows])).to(audio.device)
+        per = torch.from_numpy(np.stack([r[1] for r in rows])).to(audio.device)
+        return f0, per
+
+    def excitation_bands(self, f0: torch.Tensor, periodicity: torch.Tensor,
+                         previous: Optional[tuple] = None) -> torch.Tensor:
+        """f0, periodicity [B, F] → PQMF bands of the harmonic excitation [B, M, F*R_e].
+        previous: (f0, periodicity, phase) [B] each, the state before frame 0 (training crops
+        start at a random phase); default: as after a reset."""
+        pf, pp, ph = previous if previous is not None else (None, None, None)
+        e, _ = excitation(f0, periodicity, self.config, pf, pp, ph)
+        return self.pqmf(e)
+
     def forward(self, audio: torch.Tensor, noise: Optional[torch.Tensor] = None,
-                deterministic: bool = False) -> dict:
-        """Training path on audio at the network's level (input_gain applied by the caller)."""
+                deterministic: bool = False, f0: Optional[torch.Tensor] = None,
+                periodicity: Optional[torch.Tensor] = None,
+                previous: Optional[tuple] = None) -> dict:
+        """Training path on audio at the network's level (input_gain applied by the caller).
+        Pitch source: f0/periodicity [B, T/R] of the audio (pitch_source.track_frames); when
+        omitted they are tracked here from audio / input_gain."""
         bands_in = self.pqmf(audio)
         mean, scale = self.encoder(bands_in)
         if deterministic:
             z, kl = mean, mean.new_zeros(())
         else:
             z, kl = self.sample(mean, scale)
-        bands = self.decoder(z, noise)
+        exc = None
+        if self.config.pitch_source:
+            if f0 is None or periodicity is None:
+                f0, periodicity = self.track(audio / self.input_gain)
+            exc = self.excitation_bands(f0, periodicity, previous)
+        bands = self.decoder(z, noise, exc)
         return {"bands_in": bands_in, "bands": bands, "audio": self.pqmf.inverse(bands),
                 "kl": kl, "mean": mean}
 
@@ -70,13 +100,24 @@ class RaveModel(nn.Module):
         mean, _ = self.posterior(audio * self.input_gain)
         return torch.einsum("ij,bjt->bit", self.latent_pca, mean - self.latent_mean[:, None])
 
-    def decode(self, u: torch.Tensor, noise: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """latent controls u [B, D, F] -> audio [B, 1, F*R]."""
+    def decode(self, u: torch.Tensor, noise: Optional[torch.Tensor] = None,
+               f0: Optional[torch.Tensor] = None,
+               periodicity: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """latent controls u [B, D, F] (+ f0, periodicity [B, F] with a pitch source)
+        -> audio [B, 1, F*R]."""
         z = torch.einsum("ji,bjt->bit", self.latent_pca, u) + self.latent_mean[:, None]
-        return self.pqmf.inverse(self.decoder(z, noise)) / self.input_gain
+        exc = None
+        if self.config.pitch_source:
+            if f0 is None or periodicity is None:
+                raise ValueError("this model has a pitch source: decode needs f0 and periodicity")
+            exc = self.excitation_bands(f0, periodicity)
+        return self.pqmf.inverse(self.decoder(z, noise, exc)) / self.input_gain
 
     def reconstruct(self, audio: torch.Tensor, noise: Optional[torch.Tensor] = None):
-        return self.decode(self.encode(audio), noise)
+        f0 = per = None
+        if self.config.pitch_source:
+            f0, per = self.track(audio)
+        return self.decode(self.encode(audio), noise, f0, per)
 
     def set_latent_statistics(self, mean, pca, std) -> None:
         self.latent_mean.copy_(mean)

@@ -1,0 +1,108 @@
+"""Pitch source of the RAVE-style decoder: a phase-continuous harmonic excitation at the f0 of
+the causal streaming YIN (rt_synth/dsp/yin.py, the tracker the C++ core runs), gated by its
+periodicity (docs/rave.md, "Pitch source").
+
+Per latent frame t (R samples) the tracker gives F[t] = (f0, periodicity) of the YIN frame
+whose window ends at sample t*R - 1: the newest one complete when latent frame t is encoded
+(F[0]: f0_min, periodicity 0). Within latent frame t, sample s = t*R + i (i = 0..R-1) uses the
+straight line from F[t-1] to F[t]:
+
+    f[s] = F0[t-1] + (F0[t] - F0[t-1]) * (i + 1) / R        (the same for the periodicity p)
+    phi[s] = (phi[s-1] + 2*pi*f[s]/SR) mod 2*pi               (phi[-1] = 0; float64)
+    K[s] = max(1, floor(harmonic_limit * SR / f[s]))          harmonics below 0.45*SR
+    h[s] = sum_{k=1..K} sin(k*phi) = sin(K*phi/2) * sin((K+1)*phi/2) / sin(phi/2)
+           (0 where |sin(phi/2)| < 1e-9: the limit of the sum)
+    g[s] = clip((p[s] - gate_low) / (gate_high - gate_low), 0, 1)
+    e[s] = level * sqrt(2 / K[s]) * g[s] * h[s]               (RMS = level when voiced)
+
+The decoder receives the PQMF analysis of e (M bands at the band-frame rate) at its last
+stage. The C++ core (csrc/models/rave_pitch_source.*) computes the same numbers in double.
+"""
+from __future__ import annotations
+
+import math
+from typing import Tuple
+
+import numpy as np
+import torch
+
+from rt_synth.models.rave.config import RaveConfig
+
+GATE_LOW = 0.5    # periodicity below this: no harmonic excitation (noise, silence, drums)
+GATE_HIGH = 0.85  # 1 - YIN threshold: a voiced frame gets the whole excitation
+HARMONIC_LIMIT = 0.45  # highest harmonic below 0.45 * SR
+LEVEL = 0.1       # RMS of the voiced excitation: the network's working level (-20 dBFS)
+
+
+def track_frames(audio: np.ndarray, config: RaveConfig) -> Tuple[np.ndarray, np.ndarray]:
+    """Causal YIN of audio [T] at hop R → (f0, periodicity) [ceil(T/R)] where frame t is
+    F[t] above (window ending at t*R - 1; frame 0 is (f0_min, 0)), float32."""
+    from rt_synth.dsp.yin import yin_track
+
+    r = config.ratio
+    f0, per = yin_track(np.asarray(audio, dtype=np.float32), config.sample_rate, r,
+                        config.pitch_f0_min, config.pitch_f0_max, config.pitch_threshold)
+    n = -(-audio.shape[-1] // r)  # ceil: the encoder's frame count (frame t at sample t*R)
+    f0_frames = np.empty(n, dtype=np.float32)
+    per_frames = np.empty(n, dtype=np.float32)
+    if n:
+        f0_frames[0], per_frames[0] = config.pitch_f0_min, 0.0
+        f0_frames[1:], per_frames[1:] = f0[: n - 1], per[: n - 1]
+    return f0_frames, per_frames
+
+
+def _ramp(frames: torch.Tensor, previous: torch.Tensor, ratio: int) -> torch.Tensor:
+    """frames [B, F], previous [B] (the value before frame 0) → per sample [B, F*R]: the line
+    from frame t-1 to frame t over the R samples of frame t, reaching frame t's value on the
+    last sample."""
+    prev = torch.cat([previous[:, None], frames[:, :-1]], dim=1)
+    w = torch.arange(1, ratio + 1, dtype=frames.dtype, device=frames.device) / ratio
+    out = prev[..., None] + (frames - prev)[..., None] * w
+    return out.reshape(frames.shape[0], -1)
+
+
+def excitation(f0: torch.Tensor, periodicity: torch.Tensor, config: RaveConfig,
+               previous_f0: torch.Tensor | None = None,
+               previous_periodicity: torch.Tensor | None = None,
+               phase: torch.Tensor | None = None
+               ) -> Tuple[torch.Tensor, Tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """f0, periodicity [B, F] per latent frame → excitation [B, 1, F*R] (float32) and the state
+    that continues it (last f0, last periodicity, phase; float64). previous_*: the frame before
+    frame 0 (default: f0_min and 0, as after a reset); phase: phi[-1] (default 0)."""
+    b = f0.shape[0]
+    f0 = f0.to(torch.float64).clamp(config.pitch_f0_min, config.pitch_f0_max)
+    per = periodicity.to(torch.float64).clamp(0.0, 1.0)
+    if previous_f0 is None:
+        previous_f0 = torch.full((b,), config.pitch_f0_min, dtype=torch.float64, device=f0.device)
+    if previous_periodicity is None:
+        previous_periodicity = torch.zeros(b, dtype=torch.float64, device=f0.device)
+    if phase is None:
+        phase = torch.zeros(b, dtype=torch.float64, device=f0.device)
+    sr = float(config.sample_rate)
+    fs = _ramp(f0, previous_f0.to(torch.float64).clamp(config.pitch_f0_min, config.pitch_f0_max),
+               config.ratio)
+    ps = _ramp(per, previous_periodicity.to(torch.float64).clamp(0.0, 1.0), config.ratio)
+    two_pi = 2.0 * math.pi
+    phi = torch.remainder(phase[:, None] + torch.cumsum(fs * (two_pi / sr), dim=1), two_pi)
+    k = torch.floor(HARMONIC_LIMIT * sr / fs).clamp(min=1.0)
+    half = torch.sin(phi * 0.5)
+    safe = torch.where(half.abs() < 1e-9, torch.ones_like(half), half)
+    h = torch.sin(k * phi * 0.5) * torch.sin((k + 1.0) * phi * 0.5) / safe
+    h = torch.where(half.abs() < 1e-9, torch.zeros_like(h), h)
+    g = ((ps - GATE_LOW) / (GATE_HIGH - GATE_LOW)).clamp(0.0, 1.0)
+    e = LEVEL * torch.sqrt(2.0 / k) * g * h
+    state = (f0[:, -1] if f0.shape[1] else previous_f0.to(torch.float64),
+             per[:, -1] if per.shape[1] else previous_periodicity.to(torch.float64),
+             phi[:, -1] if phi.shape[1] else phase)
+    return e.to(torch.float32)[:, None], state
+
+
+def crop_frames(f0: np.ndarray, per: np.ndarray, start_frame: int, n_frames: int,
+                config: RaveConfig) -> Tuple[np.ndarray, np.ndarray, float, float]:
+    """Frames [start, start+n) of a whole example's track and the frame before them (for the
+    ramp into the crop's first frame)."""
+    if start_frame > 0:
+        pf, pp = float(f0[start_frame - 1]), float(per[start_frame - 1])
+    else:
+        pf, pp = float(config.pitch_f0_min), 0.0
+    return (f0[start_frame:start_frame + n_frames], per[start_frame:start_frame + n_frames], pf, pp)
