@@ -80,6 +80,16 @@ py::dict metadataOf(const RaveConfig& c) {
   d["input_gain"] = c.input_gain;
   d["latent_offset_range"] = c.latent_offset_range;
   d["latent_scale_max"] = c.latent_scale_max;
+  d["pitch_source"] = c.pitch_source;
+  if (c.pitch_source) {
+    d["pitch_f0_min"] = c.pitch_f0_min;
+    d["pitch_f0_max"] = c.pitch_f0_max;
+    d["pitch_threshold"] = c.pitch_threshold;
+    d["pitch_harmonic_limit"] = c.pitch_harmonic_limit;
+    d["pitch_gate_low"] = c.pitch_gate_low;
+    d["pitch_gate_high"] = c.pitch_gate_high;
+    d["pitch_level"] = c.pitch_level;
+  }
   return d;
 }
 
@@ -172,7 +182,49 @@ void register_rave_bindings(py::module_& m) {
              }
              return out;
            },
-           py::arg("z"), "latent controls float32[D, F] → audio float32[F·ratio] (streaming).")
+           py::arg("z"),
+           "latent controls float32[D, F] → audio float32[F·ratio] (streaming). A pitch source model takes "
+           "the tracker's newest (f0, periodicity) (tracked_pitch) for every frame: see decode_with_pitch.")
+      .def("decode_with_pitch",
+           [](PyRaveModel& p, F32 z, F32 f0, F32 per) {
+             RaveModel& r = prepared(p);
+             if (!r.hasPitchSource())
+               throw py::value_error("decode_with_pitch: this model has no pitch source (use decode)");
+             if (z.ndim() != 2 || z.shape(0) != r.latentSize())
+               throw py::value_error("decode_with_pitch: z must be float32[" + std::to_string(r.latentSize()) +
+                                     ", frames]");
+             const py::ssize_t f = z.shape(1);
+             if (f0.ndim() != 1 || per.ndim() != 1 || f0.shape(0) != f || per.shape(0) != f)
+               throw py::value_error("decode_with_pitch: f0 and periodicity must be float32[" + std::to_string(f) +
+                                     "] (one value per latent frame)");
+             F32 out(f * r.ratio());
+             const float* a = z.data();
+             const float* pf = f0.data();
+             const float* pp = per.data();
+             float* o = out.mutable_data();
+             {
+               py::gil_scoped_release release;
+               r.decodeWithPitch(a, pf, pp, static_cast<int>(f), o);
+             }
+             return out;
+           },
+           py::arg("z"), py::arg("f0"), py::arg("periodicity"),
+           "Pitch source models: latent controls float32[D, F], f0 (Hz) and periodicity (0..1) float32[F] "
+           "per latent frame → audio float32[F·ratio] (streaming; f0 clamped to pitch_range).")
+      .def_property_readonly("pitch_source", [](const PyRaveModel& p) { return p.model->hasPitchSource(); })
+      .def_property_readonly("pitch_range",
+                             [](const PyRaveModel& p) -> py::object {
+                               const RaveConfig& c = p.model->config();
+                               if (!c.pitch_source) return py::none();
+                               return py::make_tuple(c.pitch_f0_min, c.pitch_f0_max);
+                             },
+                             "(f0_min, f0_max) Hz of the pitch source's tracker, None without one.")
+      .def_property_readonly("tracked_pitch",
+                             [](const PyRaveModel& p) {
+                               return py::make_tuple(p.model->trackedF0(), p.model->trackedPeriodicity());
+                             },
+                             "(f0, periodicity) of the pitch tracker's newest frame: what decode() uses on a "
+                             "pitch source model ((f0_min, 0) after reset; (0, 0) without a pitch source).")
       .def("set_latent_offset",
            [](PyRaveModel& p, int i, float v) {
              checkIndex(*p.model, i);

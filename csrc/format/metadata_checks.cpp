@@ -89,8 +89,8 @@ Error readInt(const ModelFile& f, const std::string& key, int lo, int hi, int& o
   return Error::none();
 }
 
-Error readFloat(const ModelFile& f, const std::string& key, double lo, double hi, float& out,
-                bool required) noexcept {
+Error readDouble(const ModelFile& f, const std::string& key, double lo, double hi, double& out,
+                 bool required) noexcept {
   try {
     const std::string range = "[" + num(lo) + ", " + num(hi) + "]";
     const GgufValue* v = f.find(key);
@@ -105,11 +105,19 @@ Error readFloat(const ModelFile& f, const std::string& key, double lo, double hi
       return make_error(ErrorCode::kWrongType, f.name() + ": " + key + " is " + shown(*v) + " (" +
                                                    gguf_type_name(v->type) + "), expected a number in " + range);
     if (!(d >= lo && d <= hi)) return outOfRange(f, key, shown(*v), range);  // NaN fails here too
-    out = static_cast<float>(d);
+    out = d;
     return Error::none();
   } catch (...) {
     return make_error(ErrorCode::kTooLarge, "out of memory while reading metadata");
   }
+}
+
+Error readFloat(const ModelFile& f, const std::string& key, double lo, double hi, float& out,
+                bool required) noexcept {
+  double d = out;
+  if (Error e = readDouble(f, key, lo, hi, d, required)) return e;
+  out = static_cast<float>(d);
+  return Error::none();
 }
 
 }  // namespace rt_synth::metadata

@@ -23,6 +23,10 @@ Error readInt(const ModelFile& f, const std::string& key, int lo, int hi, int& o
 // A finite number (float or integer type) in [lo, hi].
 Error readFloat(const ModelFile& f, const std::string& key, double lo, double hi, float& out,
                 bool required = true) noexcept;
+// The same, kept in double: for values the core must use exactly as the exporter computed them
+// (written as float64 keys, e.g. the RAVE pitch source's range and constants).
+Error readDouble(const ModelFile& f, const std::string& key, double lo, double hi, double& out,
+                 bool required = true) noexcept;
 // "FILE: KEY = VALUE is outside its allowed range [lo, hi]" as kBadValue.
 Error outOfRange(const ModelFile& f, const std::string& key, const std::string& value, const std::string& range) noexcept;
 

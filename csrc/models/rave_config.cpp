@@ -1,6 +1,7 @@
 #include "models/rave_config.h"
 
 #include <cmath>
+#include <cstdio>
 
 #include "format/metadata_checks.h"
 
@@ -12,6 +13,7 @@ Error bad(const ModelFile& f, const std::string& key, const std::string& what) {
   return make_error(ErrorCode::kBadValue, f.name() + ": " + key + " " + what);
 }
 
+using metadata::readDouble;
 using metadata::readFloat;
 using metadata::readInt;
 using metadata::readU32;
@@ -41,6 +43,48 @@ int product(const std::vector<int>& v) {
   long long p = 1;
   for (int x : v) p *= x;
   return p > (1 << 20) ? (1 << 20) + 1 : static_cast<int>(p);
+}
+
+std::string num(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+// The pitch source's keys: all optional together (rt_synth.rave.pitch_source absent or 0 = no
+// pitch source); with pitch_source = 1 every one is required, and the range must give the
+// streaming YIN a usable lag range at this sample rate (the rules of StreamingYin::prepare).
+Error readPitchSource(const ModelFile& f, RaveConfig& c) {
+  const std::string p = "rt_synth.rave.pitch_";
+  int on = 0;
+  if (Error e = readInt(f, p + "source", 0, 1, on, false)) return e;
+  c.pitch_source = on != 0;
+  if (!c.pitch_source) return Error::none();
+  const double sr = c.sample_rate;
+  if (Error e = readDouble(f, p + "f0_min", 1.0, sr / 2, c.pitch_f0_min)) return e;
+  if (Error e = readDouble(f, p + "f0_max", 1.0, sr / 2, c.pitch_f0_max)) return e;
+  if (!(c.pitch_f0_max > c.pitch_f0_min))
+    return bad(f, p + "f0_max", "= " + num(c.pitch_f0_max) + " must be above pitch_f0_min = " + num(c.pitch_f0_min));
+  const double tau_max = std::ceil(sr / c.pitch_f0_min), tau_min = std::floor(sr / c.pitch_f0_max);
+  if (tau_max > RaveConfig::kMaxPitchWindow)
+    return bad(f, p + "f0_min", "= " + num(c.pitch_f0_min) + " Hz needs a " + num(tau_max) +
+                                    "-sample tracker window at " + std::to_string(c.sample_rate) +
+                                    " Hz; the core allows " + std::to_string(RaveConfig::kMaxPitchWindow) +
+                                    " (f0_min >= " + num(sr / RaveConfig::kMaxPitchWindow) + " Hz)");
+  if (tau_min < 2)
+    return bad(f, p + "f0_max", "= " + num(c.pitch_f0_max) + " Hz is too close to Nyquist for the tracker (needs SR / f0_max >= 2)");
+  if (tau_max < tau_min + 2)
+    return bad(f, p + "f0_max", "= " + num(c.pitch_f0_max) + " Hz: the range " + num(c.pitch_f0_min) + ".." +
+                                    num(c.pitch_f0_max) + " Hz is too narrow for the tracker (lags " + num(tau_min) +
+                                    ".." + num(tau_max) + ")");
+  if (Error e = readDouble(f, p + "threshold", 1e-6, 1.0, c.pitch_threshold)) return e;
+  if (Error e = readDouble(f, p + "harmonic_limit", 1e-6, 0.5, c.pitch_harmonic_limit)) return e;
+  if (Error e = readDouble(f, p + "gate_low", 0.0, 1.0, c.pitch_gate_low)) return e;
+  if (Error e = readDouble(f, p + "gate_high", 0.0, 1.0, c.pitch_gate_high)) return e;
+  if (!(c.pitch_gate_high > c.pitch_gate_low))
+    return bad(f, p + "gate_high", "= " + num(c.pitch_gate_high) + " must be above pitch_gate_low = " +
+                                       num(c.pitch_gate_low));
+  return readDouble(f, p + "level", 0.0, 10.0, c.pitch_level);
 }
 
 }  // namespace
@@ -112,7 +156,7 @@ Error RaveConfig::read(const ModelFile& f, RaveConfig& c) noexcept {
     if (c.latency_samples != lat)
       return bad(f, "rt_synth.latency_samples", "= " + std::to_string(c.latency_samples) +
                                                     ", expected (N−1) + (R_e−1)·M = " + std::to_string(lat));
-    return Error::none();
+    return readPitchSource(f, c);
   } catch (...) {
     return make_error(ErrorCode::kTooLarge, "out of memory while reading the RAVE configuration");
   }

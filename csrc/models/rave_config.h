@@ -38,6 +38,17 @@ struct RaveConfig {
   int latent_count = 0;
   float latent_offset_range = 3.f;
   float latent_scale_max = 2.f;
+  // Pitch source (docs/rave.md "Pitch source", csrc/models/rave_pitch_source.h): optional keys,
+  // absent = none (files written before it load unchanged). Read in double from float64 keys:
+  // the tracker's lag range and the excitation's harmonic count must come out exactly as in
+  // PyTorch.
+  bool pitch_source = false;
+  double pitch_f0_min = 0.0, pitch_f0_max = 0.0;  // the causal YIN's range, Hz
+  double pitch_threshold = 0.15;                  // YIN absolute threshold
+  double pitch_harmonic_limit = 0.45;  // harmonics below limit·SR
+  double pitch_gate_low = 0.5, pitch_gate_high = 0.85;  // periodicity → gate 0..1
+  double pitch_level = 0.1;            // RMS of the voiced excitation
+  static constexpr int kMaxPitchWindow = 8192;  // YIN window = ceil(SR / f0_min) samples
 
   int encoderRatio() const noexcept;  // R_e, product of the encoder strides
   int headChannels() const noexcept { return (noise ? 3 : 2) * n_bands; }

@@ -17,6 +17,7 @@ Error RaveDecoder::load(const ModelFile& f, const RaveConfig& c) noexcept {
     re_ = c.encoderRatio();
     slope_ = c.leaky_slope;
     noise_ = c.noise;
+    excitation_ = c.pitch_source && !c.decoder_strides.empty();
     seed_ = c.noise_seed;
     if (Error e = load_conv1d(f, "decoder.conv_in.conv", ch[0], c.latent_size, c.kernel, 1, 1, conv_in_)) return e;
     stages_.assign(c.decoder_strides.size(), Stage());
@@ -24,6 +25,10 @@ Error RaveDecoder::load(const ModelFile& f, const RaveConfig& c) noexcept {
       const std::string p = "decoder.stages." + std::to_string(i);
       const int s = c.decoder_strides[i];
       if (Error e = load_conv_transpose1d(f, p + ".up.conv", ch[i], ch[i + 1], 2 * s, s, stages_[i].up)) return e;
+      if (c.pitch_source && i + 1 == stages_.size()) {
+        if (Error e = load_conv1d(f, p + ".exc_in.conv", ch[i + 1], c.n_bands, c.kernel, 1, 1, exc_in_)) return e;
+        if (Error e = load_conv1d(f, p + ".exc_film.conv", ch[i + 1], ch[i + 1], 1, 1, 1, exc_film_)) return e;
+      }
       stages_[i].residuals.assign(c.dilations.size(), RaveResidualUnit());
       for (std::size_t j = 0; j < c.dilations.size(); ++j)
         if (Error e = stages_[i].residuals[j].load(f, p + ".residuals." + std::to_string(j), ch[i + 1], c.kernel,
@@ -53,6 +58,14 @@ Error RaveDecoder::prepare(int max_latent_frames) noexcept {
   for (int c : channels_) cmax = std::max(cmax, c);
   if (!a_.allocate(static_cast<std::size_t>(cmax) * n) || !b_.allocate(static_cast<std::size_t>(cmax) * n))
     return make_error(ErrorCode::kTooLarge, "RaveDecoder: allocation failed");
+  if (excitation_) {
+    if (Error e = exc_in_.prepare(n)) return e;
+    if (Error e = exc_film_.prepare(n)) return e;
+    const std::size_t c = static_cast<std::size_t>(channels_.back()) * n;
+    if (!exc_a_.allocate(c) || !exc_b_.allocate(c) || !exc_zero_.allocate(static_cast<std::size_t>(bands_) * n))
+      return make_error(ErrorCode::kTooLarge, "RaveDecoder: allocation failed");
+    exc_zero_.zero();
+  }
   max_latent_ = m;
   return Error::none();
 }
@@ -63,10 +76,21 @@ void RaveDecoder::reset() noexcept {
     s.up.reset();
     for (RaveResidualUnit& r : s.residuals) r.reset();
   }
+  exc_in_.reset();
+  exc_film_.reset();
   conv_out_.reset();
 }
 
-int RaveDecoder::process(const float* z, float* bands, int m, uint64_t first_sample) noexcept {
+void RaveDecoder::inject(float* h, const float* exc, int n) noexcept {
+  float* e = exc_a_.data();
+  float* film = exc_b_.data();
+  exc_in_.process(exc ? exc : exc_zero_.data(), e, n);
+  exc_film_.process(h, film, n);
+  const int cn = channels_.back() * n;
+  for (int i = 0; i < cn; ++i) h[i] += e[i] * (1.f + film[i]);
+}
+
+int RaveDecoder::process(const float* z, float* bands, int m, uint64_t first_sample, const float* exc) noexcept {
   if (m <= 0) return 0;
   if (m > max_latent_) m = max_latent_;
   float* a = a_.data();
@@ -77,6 +101,7 @@ int RaveDecoder::process(const float* z, float* bands, int m, uint64_t first_sam
     leaky_relu_inplace(a, channels_[i] * n, slope_);
     n = s.up.process(a, b, n);
     std::swap(a, b);
+    if (excitation_ && i + 1 == stages_.size()) inject(a, exc, n);
     for (RaveResidualUnit& r : s.residuals) r.process(a, n);
   }
   leaky_relu_inplace(a, channels_.back() * n, slope_);

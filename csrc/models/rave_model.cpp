@@ -24,6 +24,10 @@ Error RaveModel::fromFile(const ModelFile& file, std::unique_ptr<RaveModel>& out
     if (Error e = m->encoder_.load(file, c)) return e;
     if (Error e = m->decoder_.load(file, c)) return e;
     if (Error e = m->synthesis_.load(file, c)) return e;
+    if (c.pitch_source) {
+      if (Error e = m->exc_analysis_.load(file, c)) return e;
+      m->pitch_.configure(c);
+    }
     const int D = c.latent_size;
     TensorView mu, pca, sd;
     if (Error e = file.tensor("latent_mean", {D}, mu)) return e;
@@ -71,6 +75,12 @@ Error RaveModel::prepare(double sample_rate, int max_block) noexcept {
   if (!x_.allocate(R) || !bands_.allocate(static_cast<std::size_t>(cfg_.n_bands) * re) || !mean_.allocate(D) ||
       !u_.allocate(D) || !z_.allocate(D) || !frame_.allocate(R))
     return make_error(ErrorCode::kTooLarge, "RaveModel: out of memory in prepare");
+  if (cfg_.pitch_source) {
+    if (Error e = yin_.prepare(sample_rate, R, cfg_.pitch_f0_min, cfg_.pitch_f0_max, cfg_.pitch_threshold)) return e;
+    if (Error e = exc_analysis_.prepare(R)) return e;
+    if (!exc_audio_.allocate(R) || !exc_bands_.allocate(static_cast<std::size_t>(cfg_.n_bands) * re))
+      return make_error(ErrorCode::kTooLarge, "RaveModel: out of memory in prepare");
+  }
   max_block_ = max_block;
   prepared_ = true;
   reset();
@@ -83,6 +93,13 @@ void RaveModel::reset() noexcept {
   encoder_.reset();
   decoder_.reset();
   synthesis_.reset();
+  if (cfg_.pitch_source) {
+    yin_.reset();
+    pitch_.reset();
+    exc_analysis_.reset();
+  }
+  frame_f0_ = trackedF0();
+  frame_per_ = trackedPeriodicity();
   frame_.zero();
   enc_samples_ = 0;
   dec_frames_ = 0;
@@ -98,7 +115,21 @@ int RaveModel::encodeFrames(int n) const noexcept {
 int RaveModel::encodeChunk(const float* in, int n) noexcept {
   const float g = cfg_.input_gain;
   float* x = x_.data();
-  for (int i = 0; i < n; ++i) x[i] = clampFinite(in[i], kMaxInput) * g;
+  if (cfg_.pitch_source) {
+    // F[t] for the frame this chunk may encode: the tracker's frame ending at sample t·R − 1,
+    // i.e. its newest before any sample of this chunk (the chunk never crosses a multiple of R).
+    if (enc_samples_ % static_cast<uint64_t>(ratio()) == 0) {
+      frame_f0_ = yin_.frame().f0;
+      frame_per_ = yin_.frame().periodicity;
+    }
+    for (int i = 0; i < n; ++i) {
+      const float v = clampFinite(in[i], kMaxInput);
+      yin_.push(v);  // raw level: the tracker's silence floor is absolute
+      x[i] = v * g;
+    }
+  } else {
+    for (int i = 0; i < n; ++i) x[i] = clampFinite(in[i], kMaxInput) * g;
+  }
   const int mb = analysis_.process(x, bands_.data(), n);
   const int m = encoder_.process(bands_.data(), mean_.data(), mb);
   enc_samples_ += static_cast<uint64_t>(n);
@@ -113,7 +144,7 @@ int RaveModel::encodeChunk(const float* in, int n) noexcept {
   return m;
 }
 
-void RaveModel::decodeFrame(const float* u, float* out) noexcept {
+void RaveModel::decodeFrame(const float* u, float f0, float periodicity, float* out) noexcept {
   const int D = cfg_.latent_size, R = ratio();
   const float* P = mean_pca_.data();
   for (int j = 0; j < D; ++j) z_[j] = mu_[j];
@@ -121,7 +152,13 @@ void RaveModel::decodeFrame(const float* u, float* out) noexcept {
     const float ui = clampFinite(u[i], kMaxControl);
     for (int j = 0; j < D; ++j) z_[j] += P[i * D + j] * ui;
   }
-  const int nb = decoder_.process(z_.data(), bands_.data(), 1, dec_frames_ * static_cast<uint64_t>(R));
+  const float* exc = nullptr;
+  if (cfg_.pitch_source) {  // latent frame t decodes band frames t·R_e.. : excitation samples t·R..t·R+R−1
+    pitch_.render(f0, periodicity, exc_audio_.data());
+    exc_analysis_.process(exc_audio_.data(), exc_bands_.data(), R);
+    exc = exc_bands_.data();
+  }
+  const int nb = decoder_.process(z_.data(), bands_.data(), 1, dec_frames_ * static_cast<uint64_t>(R), exc);
   synthesis_.process(bands_.data(), out, nb);
   const float inv = 1.f / cfg_.input_gain;
   for (int i = 0; i < R; ++i) {
@@ -146,7 +183,7 @@ void RaveModel::process(const float* in, float* out, int n) noexcept {
     if (encodeChunk(in + done, chunk)) {  // phase was 0: latent frame t = enc_samples_/R
       for (int i = 0; i < D; ++i)
         u_[i] = scale_[i].load(std::memory_order_relaxed) * u_[i] + offset_[i].load(std::memory_order_relaxed);
-      decodeFrame(u_.data(), frame_.data());
+      decodeFrame(u_.data(), frame_f0_, frame_per_, frame_.data());
     }
     std::memcpy(out + done, frame_.data() + phase, sizeof(float) * chunk);  // input already read
     done += chunk;
@@ -171,6 +208,11 @@ int RaveModel::encode(const float* in, int n, float* u) noexcept {
 }
 
 void RaveModel::decode(const float* u, int frames, float* out) noexcept {
+  decodeWithPitch(u, nullptr, nullptr, frames, out);
+}
+
+void RaveModel::decodeWithPitch(const float* u, const float* f0, const float* periodicity, int frames,
+                                float* out) noexcept {
   if (frames <= 0) return;
   const int R = ratio(), D = cfg_.latent_size;
   if (!prepared_) {
@@ -178,9 +220,11 @@ void RaveModel::decode(const float* u, int frames, float* out) noexcept {
     return;
   }
   DenormalGuard guard;
+  const float held_f0 = trackedF0(), held_per = trackedPeriodicity();
   for (int f = 0; f < frames; ++f) {
     for (int i = 0; i < D; ++i) mean_[i] = u[static_cast<std::size_t>(i) * frames + f];
-    decodeFrame(mean_.data(), out + static_cast<std::size_t>(f) * R);
+    decodeFrame(mean_.data(), f0 ? f0[f] : held_f0, periodicity ? periodicity[f] : held_per,
+                out + static_cast<std::size_t>(f) * R);
   }
 }
 

@@ -20,6 +20,16 @@
 // huge values clamped) and output (non-finite → 0), so the state is never poisoned.
 // encode, decode and process share the encoder/decoder state: use one of them per stream
 // (or reset() in between).
+//
+// Pitch source (config().pitch_source, docs/core-rave.md "Pitch source"): a StreamingYin
+// (the file's range and threshold, hop R) runs on the sanitised raw input (before input_gain)
+// in process() and encode(); latent frame t is decoded with F[t] = the tracker's frame whose
+// window ends at sample t·R − 1 (after reset: (f0_min, 0)), and the decode path renders the
+// frame's R excitation samples (RavePitchSource), analyses them with a second PQMF analysis
+// (same filters, own state) and hands the R_e band frames to the decoder's last stage.
+// decodeWithPitch takes F[t] per frame from the caller; plain decode() on a pitched model uses
+// the tracker's newest frame (what encode/process tracked last; (f0_min, 0) after reset, i.e.
+// no excitation), the same for every frame of the call.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -30,7 +40,9 @@
 #include "models/rave_config.h"
 #include "models/rave_decoder.h"
 #include "models/rave_encoder.h"
+#include "models/rave_pitch_source.h"
 #include "models/rave_pqmf.h"
+#include "transfer/streaming_yin.h"
 #include "util/aligned_buffer.h"
 #include "util/error.h"
 
@@ -56,8 +68,19 @@ class RaveModel {
   int encodeFrames(int n) const noexcept;
   // audio in[n] → u [D][m] (channel-major, row stride m = encodeFrames(n)); returns m.
   int encode(const float* in, int n, float* u) noexcept;
-  // u [D][frames] (row stride frames) → out[frames·R]. RT-safe.
+  // u [D][frames] (row stride frames) → out[frames·R]. RT-safe. With a pitch source: every
+  // frame takes the tracker's newest (f0, periodicity) (trackedF0/trackedPeriodicity).
   void decode(const float* u, int frames, float* out) noexcept;
+  // The same with the pitch source's input given per latent frame: f0 [frames] (Hz, clamped
+  // to the file's range, NaN → f0_min) and periodicity [frames] (clamped to 0..1, NaN → 0).
+  // Without a pitch source f0/periodicity are ignored (= decode). RT-safe.
+  void decodeWithPitch(const float* u, const float* f0, const float* periodicity, int frames, float* out) noexcept;
+
+  bool hasPitchSource() const noexcept { return cfg_.pitch_source; }
+  // The pitch tracker's newest complete frame ((f0_min, 0) after reset; (0, 0) without a
+  // pitch source).
+  float trackedF0() const noexcept { return cfg_.pitch_source ? yin_.frame().f0 : 0.f; }
+  float trackedPeriodicity() const noexcept { return cfg_.pitch_source ? yin_.frame().periodicity : 0.f; }
 
   // Latent controls (thread-safe, lock-free): u'_i = scale_i·u_i + offset_i in forward.
   // Clamped to |offset| ≤ latent_offset_range·std_i and 0 ≤ scale ≤ latent_scale_max;
@@ -80,7 +103,8 @@ class RaveModel {
   RaveModel() = default;
   // Encodes one chunk that does not cross a multiple of R; returns 0 or 1 latent frame (u_).
   int encodeChunk(const float* in, int n) noexcept;
-  void decodeFrame(const float* u, float* out) noexcept;  // u [D] → out[R]
+  // u [D] → out[R]; f0/periodicity: the pitch source's F[t] (ignored without one).
+  void decodeFrame(const float* u, float f0, float periodicity, float* out) noexcept;
 
   RaveConfig cfg_;
   RavePqmfAnalysis analysis_;
@@ -91,6 +115,12 @@ class RaveModel {
   AlignedBuffer<float> mu_, std_;  // latent_mean, latent_std [D]
   std::unique_ptr<std::atomic<float>[]> offset_, scale_;
   AlignedBuffer<float> x_, bands_, mean_, u_, z_, frame_;
+  // pitch source
+  StreamingYin yin_;
+  RavePitchSource pitch_;
+  RavePqmfAnalysis exc_analysis_;
+  AlignedBuffer<float> exc_audio_, exc_bands_;  // [R], [M][R_e]
+  float frame_f0_ = 0.f, frame_per_ = 0.f;        // F[t] of the frame encodeChunk produced last
   uint64_t enc_samples_ = 0;  // samples the encoder has consumed
   uint64_t dec_frames_ = 0;   // latent frames decoded
   int max_block_ = 0;

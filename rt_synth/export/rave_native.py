@@ -6,6 +6,12 @@ correlation, as nn.Conv1d uses it — and ``pqmf.synthesis.conv.weight`` [M, 1, 
 M), every conv of the encoder and decoder (``*.conv.weight``/``*.conv.bias``, Conv1d
 [C_out, C_in, k], ConvTranspose1d [C_in, C_out, k]) and the latent statistics
 (``latent_mean`` [D], ``latent_pca`` [D, D] rows = directions, ``latent_std`` [D]).
+
+Pitch source (config.pitch_source): ``rt_synth.rave.pitch_source`` = 1, the tracker's range and
+threshold and the excitation's constants as float64 keys (the core must use exactly the values
+PyTorch used: they decide the YIN lag range and the harmonic count K), and the last decoder
+stage's ``exc_in.conv.*`` [C, M, k] and ``exc_film.conv.*`` [C, C, 1]. Without one the keys are
+absent (older files and readers are unaffected).
 """
 from __future__ import annotations
 
@@ -66,6 +72,17 @@ def write_rave(model, path: str | Path, name: str, measurements: dict | None = N
     w.add_uint32("rt_synth.control.latent_count", c.latent_size)
     w.add_float32("rt_synth.control.latent_offset_range", LATENT_OFFSET_RANGE)
     w.add_float32("rt_synth.control.latent_scale_max", LATENT_SCALE_MAX)
+    if c.pitch_source:
+        from rt_synth.models.rave import pitch_source as ps
+
+        w.add_uint32("rt_synth.rave.pitch_source", 1)
+        w.add_float64("rt_synth.rave.pitch_f0_min", float(c.pitch_f0_min))
+        w.add_float64("rt_synth.rave.pitch_f0_max", float(c.pitch_f0_max))
+        w.add_float64("rt_synth.rave.pitch_threshold", float(c.pitch_threshold))
+        w.add_float64("rt_synth.rave.pitch_harmonic_limit", float(ps.HARMONIC_LIMIT))
+        w.add_float64("rt_synth.rave.pitch_gate_low", float(ps.GATE_LOW))
+        w.add_float64("rt_synth.rave.pitch_gate_high", float(ps.GATE_HIGH))
+        w.add_float64("rt_synth.rave.pitch_level", float(ps.LEVEL))
     m = measurements or {}
     if "latency_samples" in m:
         w.add_float32("rt_synth.rave.measured_latency_samples", float(m["latency_samples"]))

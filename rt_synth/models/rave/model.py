@@ -70,7 +70,9 @@ class RaveModel(nn.Module):
         start at a random phase); default: as after a reset."""
         pf, pp, ph = previous if previous is not None else (None, None, None)
         e, _ = excitation(f0, periodicity, self.config, pf, pp, ph)
-        return self.pqmf(e)
+        # e is float32 (what the core computes); a float64 model (the parity references)
+        # analyses those float32 values in float64
+        return self.pqmf(e.to(self.pqmf.analysis.conv.weight.dtype))
 
     def forward(self, audio: torch.Tensor, noise: Optional[torch.Tensor] = None,
                 deterministic: bool = False, f0: Optional[torch.Tensor] = None,
