@@ -1,0 +1,351 @@
+"""RAVE pitch source in the C++ core (csrc/models/rave_pitch_source.*, docs/core-rave.md "Pitch
+source") against the PyTorch model in float64: random-weight `tiny-pitched` and `pitched`
+models written by the native exporter; process() (forward) equals `RaveModel.reconstruct` on
+the same audio (numpy YIN on the raw input, the core's counter noise) within 1e-4 at block
+sizes 1, 7, 64, 256, 4096 on a signal with voiced notes, a glide, silence and noise;
+decode_with_pitch equals `RaveModel.decode(u, noise, f0, periodicity)`; plain decode uses the
+tracker's newest frame; the file's pitch keys are range-checked; and every output path of a
+pitched model stays finite and (through the engine / C ABI safety stage) within ±1 on
+NaN / Inf / ±1e6 / full-scale noise input and extreme latent controls."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("gguf")
+
+from rt_synth import _core  # noqa: E402
+
+from rave_core_helpers import SR, chunks, make_model, run_decode, run_encode, run_forward  # noqa: E402
+
+TOL = 1e-4
+BLOCKS = [1, 7, 64, 256, 4096]
+CONFIGS = ["tiny-pitched", "pitched"]
+FORWARD, DECODE = 3, 5  # RT_SYNTH_METHOD_* of rave models
+
+
+def pitch_signal(seconds=1.5, seed=0):
+    """Voiced notes (harmonic, with attack and vibrato), an exponential glide, exact silence and
+    white noise, one after another."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * SR)
+    t = np.arange(n) / SR
+    x = np.zeros(n)
+
+    def seg(a, b):
+        return slice(int(a * n), int(b * n))
+
+    def harmonic(phase, amps):
+        return sum(a * np.sin((k + 1) * phase) for k, a in enumerate(amps))
+
+    s = seg(0.0, 0.23)  # G3 with four harmonics and an attack
+    ts = t[s] - t[s][0]
+    x[s] = np.minimum(1.0, ts / 0.02) * harmonic(2 * np.pi * 196.0 * ts, [0.3, 0.15, 0.08, 0.04])
+    s = seg(0.23, 0.43)  # glide 196 → 784 Hz, exponential, phase-continuous
+    ts = t[s] - t[s][0]
+    dur = ts[-1] + 1 / SR
+    f = 196.0 * 4.0 ** (ts / dur)
+    x[s] = harmonic(2 * np.pi * np.cumsum(f) / SR, [0.3, 0.1])
+    x[seg(0.43, 0.53)] = 0.0  # silence
+    s = seg(0.53, 0.67)  # white noise
+    x[s] = 0.25 * rng.standard_normal(s.stop - s.start)
+    s = seg(0.67, 1.0)  # C5 with vibrato, then a decay
+    ts = t[s] - t[s][0]
+    f = 523.25 * (1 + 0.01 * np.sin(2 * np.pi * 5.5 * ts))
+    x[s] = np.exp(-ts / 0.4) * harmonic(2 * np.pi * np.cumsum(f) / SR, [0.35, 0.12, 0.05])
+    return x.astype(np.float32)
+
+
+def counter_band_noise(config, frames):
+    import torch
+
+    from rt_synth.export.counter_noise_torch import counter_noise
+    from rt_synth.models.rave.streaming import band_noise
+
+    return band_noise(counter_noise(0, torch.zeros(1, dtype=torch.int64), frames * config.ratio),
+                      config.n_bands).double()
+
+
+def reference(model, x):
+    """float64 offline model: u [D, F], f0, periodicity [F] (numpy YIN on the raw audio) and
+    reconstruct(x) [F·R], plus the same decode with the excitation switched off (periodicity 0)
+    to show that the pitch source shapes the output."""
+    import torch
+
+    c = model.config
+    md = model.double()
+    try:
+        with torch.no_grad():
+            xt = torch.tensor(x, dtype=torch.float64)[None, None]
+            frames = -(-len(x) // c.ratio)
+            noise = counter_band_noise(c, frames)
+            y = md.reconstruct(xt, noise)[0, 0]
+            u = md.encode(xt)
+            f0, per = md.track(xt)
+            y_off = md.decode(u, noise, f0, torch.zeros_like(per))[0, 0]
+        return {"u": u[0].numpy(), "f0": f0[0].numpy(), "per": per[0].numpy(), "y": y.numpy(),
+                "y_off": y_off.numpy()}
+    finally:
+        model.float()
+
+
+@pytest.fixture(scope="module", params=CONFIGS)
+def pitched(request, tmp_path_factory):
+    model, path = make_model(tmp_path_factory.mktemp("rave_pitch"), request.param, seed=7,
+                             name=request.param)
+    x = pitch_signal()
+    ref = reference(model, x)
+    core = _core.RaveModel(str(path))
+    core.prepare(SR, 4096)
+    return {"config": request.param, "model": model, "path": path, "core": core, "x": x, **ref}
+
+
+def test_reference_is_not_empty(pitched):
+    """The tracker sees voiced, silent and noisy frames, and the excitation changes the output:
+    otherwise the parity below would not test the pitch source."""
+    per, y, y_off = pitched["per"], pitched["y"], pitched["y_off"]
+    assert (per > 0.85).mean() > 0.4 and (per == 0.0).sum() > 10 and ((per > 0) & (per < 0.5)).sum() > 5
+    assert np.abs(y).max() > 0.1
+    assert np.abs(y - y_off).max() > 0.02
+
+
+@pytest.mark.parametrize("block", BLOCKS)
+def test_forward_parity(pitched, block):
+    core, x, y = pitched["core"], pitched["x"], pitched["y"]
+    yc = run_forward(core, x, block)
+    assert yc.shape == x.shape and np.all(np.isfinite(yc))
+    err = float(np.abs(yc - y[: len(x)]).max())
+    print(f"\n{pitched['config']} forward block {block}: max abs error {err:.3g}")
+    assert err <= TOL, f"{pitched['config']} block {block}: forward max abs error {err:.3g}"
+
+
+def test_block_size_independence(pitched):
+    core, x = pitched["core"], pitched["x"]
+    a = run_forward(core, x, 4096)
+    sizes = np.random.default_rng(1).integers(1, 700, 400)
+    np.testing.assert_array_equal(run_forward(core, x, list(sizes)), a)
+    np.testing.assert_array_equal(run_forward(core, x, 33), a)
+
+
+def test_encode_tracks_the_raw_input(pitched):
+    """encode runs the tracker too: afterwards tracked_pitch is yin_track's newest frame of the
+    raw audio (before input_gain), and the latents equal the reference."""
+    from rt_synth.dsp.yin import yin_track
+
+    core, x, model = pitched["core"], pitched["x"], pitched["model"]
+    c = model.config
+    uc = run_encode(core, x, 1000)
+    assert np.abs(uc - pitched["u"]).max() <= TOL
+    f0, per = yin_track(x, SR, c.ratio, c.pitch_f0_min, c.pitch_f0_max, c.pitch_threshold)
+    assert core.tracked_pitch == (float(f0[-1]), float(per[-1]))
+    core.reset()
+    assert core.tracked_pitch == (pytest.approx(c.pitch_f0_min), 0.0)
+
+
+def _decode_reference(model, u, f0, per):
+    import torch
+
+    md = model.double()
+    try:
+        with torch.no_grad():
+            noise = counter_band_noise(model.config, u.shape[-1])
+            y = md.decode(torch.as_tensor(u, dtype=torch.float64)[None], noise,
+                          torch.as_tensor(f0)[None], torch.as_tensor(per)[None])
+        return y[0, 0].numpy()
+    finally:
+        model.float()
+
+
+@pytest.mark.parametrize("frames_per_call", [1, 3, 17, 1000])
+def test_decode_with_pitch_parity(pitched, frames_per_call):
+    """User-given f0/periodicity per frame, out of range included (clamped on both sides): steps,
+    ramps, gate edges."""
+    model, core, u = pitched["model"], pitched["core"], pitched["u"]
+    F = u.shape[1]
+    rng = np.random.default_rng(3)
+    steps = np.repeat(rng.uniform(40.0, 3000.0, F // 8 + 1), 8)[:F]
+    f0 = np.where(np.arange(F) % 50 < 25, steps, np.geomspace(60.0, 2500.0, F)).astype(np.float32)
+    per = np.clip(np.repeat(rng.uniform(-0.3, 1.3, F // 5 + 1), 5)[:F], -0.3, 1.3).astype(np.float32)
+    y = _decode_reference(model, u, f0, per)
+    core.reset()
+    yc = np.concatenate([core.decode_with_pitch(np.ascontiguousarray(u[:, a:b]), f0[a:b], per[a:b])
+                         for a, b in chunks(F, frames_per_call)])
+    err = float(np.abs(yc - y).max())
+    print(f"\n{pitched['config']} decode_with_pitch ({frames_per_call} frames per call): {err:.3g}")
+    assert np.abs(y).max() > 0.1
+    assert err <= TOL
+
+
+def test_plain_decode_uses_the_newest_tracked_frame(pitched):
+    """decode() on a pitched model = decode_with_pitch with tracked_pitch held for every frame:
+    after reset (f0_min, 0) — no excitation; after encode, the tracker's newest frame."""
+    model, core, u, x = pitched["model"], pitched["core"], pitched["u"], pitched["x"]
+    c = model.config
+    F = u.shape[1]
+    y = _decode_reference(model, u, np.full(F, c.pitch_f0_min, np.float32), np.zeros(F, np.float32))
+    assert np.abs(run_decode(core, u, 7) - y).max() <= TOL
+    # after encoding a voiced stretch, decode holds its newest frame
+    core.reset()
+    core.encode(x[: int(0.2 * SR)])
+    f, p = core.tracked_pitch
+    assert p > 0.85 and abs(f - 196.0) < 2.0
+    a = core.decode(np.ascontiguousarray(u[:, :40]))
+    core.reset()
+    core.encode(x[: int(0.2 * SR)])
+    b = core.decode_with_pitch(np.ascontiguousarray(u[:, :40]), np.full(40, f, np.float32), np.full(40, p, np.float32))
+    np.testing.assert_array_equal(a, b)
+
+
+def test_metadata_and_properties(pitched, tmp_path):
+    model, core, path = pitched["model"], pitched["core"], pitched["path"]
+    c = model.config
+    md = core.metadata
+    assert md["pitch_source"] is True and core.pitch_source
+    assert core.pitch_range == (c.pitch_f0_min, c.pitch_f0_max)
+    assert (md["pitch_f0_min"], md["pitch_f0_max"], md["pitch_threshold"]) == (
+        c.pitch_f0_min, c.pitch_f0_max, c.pitch_threshold)
+    from rt_synth.models.rave import pitch_source as ps
+
+    assert (md["pitch_harmonic_limit"], md["pitch_gate_low"], md["pitch_gate_high"], md["pitch_level"]) == (
+        ps.HARMONIC_LIMIT, ps.GATE_LOW, ps.GATE_HIGH, ps.LEVEL)
+    from rt_synth.cli.info_cmd import describe
+
+    meta = describe(str(path))["metadata"]
+    assert meta["rave.pitch_source"] == 1 and meta["rave.pitch_f0_min"] == c.pitch_f0_min
+
+
+def test_model_without_pitch_source(tmp_path):
+    _, path = make_model(tmp_path, "tiny")
+    core = _core.RaveModel(str(path))
+    core.prepare(SR, 256)
+    assert core.pitch_source is False and core.pitch_range is None
+    assert core.metadata["pitch_source"] is False and "pitch_f0_min" not in core.metadata
+    with pytest.raises(ValueError, match="no pitch source"):
+        core.decode_with_pitch(np.zeros((core.latent_size, 2), np.float32), np.zeros(2, np.float32),
+                               np.zeros(2, np.float32))
+
+
+# ---- bad files ----
+
+def _write_pitched(tmp_path, monkeypatch, name, f64=None, drop=None):
+    import gguf
+
+    import rt_synth.export.rave_native as rn
+
+    model, _ = make_model(tmp_path, "tiny-pitched", name="ok_" + name)
+    orig_f64, orig_t = gguf.GGUFWriter.add_float64, rn.rave_tensors
+    f64 = f64 or {}
+    monkeypatch.setattr(gguf.GGUFWriter, "add_float64",
+                        lambda self, k, v: orig_f64(self, k, f64.get(k, v)) if f64.get(k, v) is not None else None)
+    if drop:
+        monkeypatch.setattr(rn, "rave_tensors", lambda m: {k: v for k, v in orig_t(m).items() if k != drop})
+    path = rn.write_rave(model, tmp_path / name, name)
+    monkeypatch.undo()
+    return path
+
+
+P = "rt_synth.rave.pitch_"
+
+
+@pytest.mark.parametrize("case,patch,match", [
+    ("f0_min_low", {"f64": {P + "f0_min": 2.0}}, "pitch_f0_min .*window"),
+    ("f0_min_nan", {"f64": {P + "f0_min": float("nan")}}, "pitch_f0_min"),
+    ("f0_max_nyquist", {"f64": {P + "f0_max": 30000.0}}, "pitch_f0_max"),
+    ("f0_order", {"f64": {P + "f0_max": 90.0}}, "pitch_f0_max .*above"),
+    ("narrow", {"f64": {P + "f0_min": 1000.0, P + "f0_max": 1001.0}}, "too narrow"),
+    ("threshold", {"f64": {P + "threshold": 1.5}}, "pitch_threshold"),
+    ("limit", {"f64": {P + "harmonic_limit": 0.7}}, "pitch_harmonic_limit"),
+    ("gate", {"f64": {P + "gate_high": 0.4}}, "pitch_gate_high"),
+    ("level", {"f64": {P + "level": -1.0}}, "pitch_level"),
+    ("missing_key", {"f64": {P + "f0_max": None}}, "missing key 'rt_synth.rave.pitch_f0_max'"),
+    ("missing_exc_in", {"drop": "decoder.stages.1.exc_in.conv.weight"}, "exc_in"),
+    ("missing_film", {"drop": "decoder.stages.1.exc_film.conv.bias"}, "exc_film"),
+])
+def test_bad_pitch_keys_raise_model_file_error(tmp_path, monkeypatch, case, patch, match):
+    path = _write_pitched(tmp_path, monkeypatch, case, **patch)
+    with pytest.raises(_core.ModelFileError, match=match):
+        _core.RaveModel(str(path))
+
+
+# ---- bounded output ----
+
+def _adversarial(n):
+    rng = np.random.default_rng(12)
+    t = np.arange(n) / SR
+    noise = rng.uniform(-1.0, 1.0, n)
+    bursts = 0.5 * np.sin(2 * np.pi * 330 * t)  # voiced, so the excitation is on around them
+    for k, v in enumerate([np.nan, np.inf, -np.inf, 1e6, -1e6, np.nan, 1e6]):
+        a = (k + 1) * n // 9
+        bursts[a:a + 5 + 40 * k] = v
+    return {"noise": noise, "alternating_16": 16.0 * (1 - 2 * (np.arange(n) % 2)), "bursts": bursts,
+            "tone_16": 16.0 * np.sin(2 * np.pi * 150 * t)}
+
+
+def _blocks(fn, x, sizes=(7, 64, 1000, 1)):
+    out, i, k = [], 0, 0
+    while i < len(x):
+        b = min(sizes[k % len(sizes)], len(x) - i)
+        out.append(fn(x[i:i + b]))
+        i, k = i + b, k + 1
+    return np.concatenate(out)
+
+
+@pytest.mark.parametrize("sr", [44100, 48000])
+def test_bounded_output_engine_capi_and_model(pitched, sr):
+    """RaveModel.forward (the raw network: no safety stage, docs/safety.md) stays finite; the
+    engine and C ABI paths, which end in OutputLimiter, stay within ±1 — with the latent
+    controls pushed to their clamps."""
+    from rt_synth.capi import CModel
+
+    path, core = pitched["path"], pitched["core"]
+    eng = _core.RaveEngine(str(path))
+    eng.prepare(sr, 4096)
+    c = CModel(path, FORWARD)
+    c.prepare(sr, 4096)
+    D = core.latent_size
+    for i in range(D):
+        eng.set_latent_offset(i, 1e9 if i % 2 else -1e9)
+        eng.set_latent_scale(i, 1e9)
+        c.set_param(f"latent_offset_{i}", 1e9 if i % 2 else -1e9)
+        c.set_param(f"latent_scale_{i}", 1e9)
+    n = int(0.3 * sr)
+    peaks = {}
+    for name, x in _adversarial(n).items():
+        x = x.astype(np.float32)
+        eng.reset()
+        c.reset()
+        y = _blocks(eng.process, x)
+        assert np.isfinite(y).all() and np.abs(y).max() <= 1.0, (name, np.abs(y).max())
+        y2 = _blocks(lambda b: c.process(inputs=[b])[0], x)
+        assert np.isfinite(y2).all() and np.abs(y2).max() <= 1.0, (name, np.abs(y2).max())
+        if sr == SR:
+            raw = run_forward(core, x, 100)
+            assert np.isfinite(raw).all()
+            peaks[name] = float(np.abs(raw).max())
+    if peaks:
+        print(f"\n{pitched['config']} RaveModel.forward raw peaks (no safety stage): {peaks}")
+
+
+def test_bounded_decode_extreme_latents_and_pitch(pitched):
+    from rt_synth.capi import CModel
+
+    path, core = pitched["path"], pitched["core"]
+    D, R = core.latent_size, core.ratio
+    c = CModel(path, DECODE)
+    c.prepare(SR, 4096)
+    rng = np.random.default_rng(5)
+    frames = 64
+    for name, z in {"huge": rng.choice([-1e3, -50.0, 50.0, 1e3], (D, frames)),
+                    "bad": rng.choice([np.nan, np.inf, -np.inf, 1e6, 0.0], (D, frames))}.items():
+        z = z.astype(np.float32)
+        c.reset()
+        out = np.concatenate([c.process(n=R * 8, inputs=[z[d, f:f + 8] for d in range(D)])[0]
+                              for f in range(0, frames, 8)])
+        assert np.isfinite(out).all() and np.abs(out).max() <= 1.0, name
+        for f0, per in ((np.full(frames, np.nan), np.full(frames, np.nan)),
+                        (rng.choice([np.inf, -np.inf, 1e6, -1e6, 0.0, 440.0], frames),
+                         rng.choice([np.inf, -np.inf, 1e6, np.nan, 1.0], frames))):
+            core.reset()
+            y = core.decode_with_pitch(z, f0.astype(np.float32), per.astype(np.float32))
+            assert np.isfinite(y).all(), name
