@@ -55,9 +55,9 @@ def _ramp(frames: torch.Tensor, previous: torch.Tensor, ratio: int) -> torch.Ten
     """frames [B, F], previous [B] (the value before frame 0) → per sample [B, F*R]: the line
     from frame t-1 to frame t over the R samples of frame t, reaching frame t's value on the
     last sample."""
-    prev = torch.cat([previous[:, None], frames[:, :-1]], dim=1)
+    prev = torch.cat([previous.unsqueeze(1), frames[:, :-1]], dim=1)
     w = torch.arange(1, ratio + 1, dtype=frames.dtype, device=frames.device) / ratio
-    out = prev[..., None] + (frames - prev)[..., None] * w
+    out = prev.unsqueeze(-1) + (frames - prev).unsqueeze(-1) * w
     return out.reshape(frames.shape[0], -1)
 
 
@@ -70,31 +70,48 @@ def excitation(f0: torch.Tensor, periodicity: torch.Tensor, config: RaveConfig,
     that continues it (last f0, last periodicity, phase; float64). previous_*: the frame before
     frame 0 (default: f0_min and 0, as after a reset); phase: phi[-1] (default 0)."""
     b = f0.shape[0]
-    f0 = f0.to(torch.float64).clamp(config.pitch_f0_min, config.pitch_f0_max)
-    per = periodicity.to(torch.float64).clamp(0.0, 1.0)
     if previous_f0 is None:
         previous_f0 = torch.full((b,), config.pitch_f0_min, dtype=torch.float64, device=f0.device)
     if previous_periodicity is None:
         previous_periodicity = torch.zeros(b, dtype=torch.float64, device=f0.device)
     if phase is None:
         phase = torch.zeros(b, dtype=torch.float64, device=f0.device)
-    sr = float(config.sample_rate)
-    fs = _ramp(f0, previous_f0.to(torch.float64).clamp(config.pitch_f0_min, config.pitch_f0_max),
-               config.ratio)
-    ps = _ramp(per, previous_periodicity.to(torch.float64).clamp(0.0, 1.0), config.ratio)
+    e, last_f0, last_per, last_phase = excitation_step(
+        f0, periodicity, previous_f0, previous_periodicity, phase, float(config.sample_rate),
+        config.ratio, float(config.pitch_f0_min), float(config.pitch_f0_max))
+    return e, (last_f0, last_per, last_phase)
+
+
+def excitation_step(f0: torch.Tensor, periodicity: torch.Tensor, previous_f0: torch.Tensor,
+                    previous_periodicity: torch.Tensor, phase: torch.Tensor, sample_rate: float,
+                    ratio: int, f0_min: float, f0_max: float
+                    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The maths above for F latent frames (TorchScript and ONNX export it; the offline path
+    and the streaming one both call it). f0, periodicity [B, F]; previous_f0,
+    previous_periodicity, phase [B] (float64; a previous f0 of 0, the zero state, is clamped
+    to f0_min like any other) → excitation [B, 1, F*R] float32, last f0, last periodicity,
+    phase (float64 [B])."""
+    f0 = f0.to(torch.float64).clamp(f0_min, f0_max)
+    per = periodicity.to(torch.float64).clamp(0.0, 1.0)
+    previous_f0 = previous_f0.to(torch.float64)
+    previous_periodicity = previous_periodicity.to(torch.float64)
+    phase = phase.to(torch.float64)
+    fs = _ramp(f0, previous_f0.clamp(f0_min, f0_max), ratio)
+    ps = _ramp(per, previous_periodicity.clamp(0.0, 1.0), ratio)
     two_pi = 2.0 * math.pi
-    phi = torch.remainder(phase[:, None] + torch.cumsum(fs * (two_pi / sr), dim=1), two_pi)
-    k = torch.floor(HARMONIC_LIMIT * sr / fs).clamp(min=1.0)
+    phi = torch.remainder(phase.unsqueeze(1) + torch.cumsum(fs * (two_pi / sample_rate), dim=1),
+                          two_pi)
+    k = torch.floor(HARMONIC_LIMIT * sample_rate / fs).clamp(min=1.0)
     half = torch.sin(phi * 0.5)
-    safe = torch.where(half.abs() < 1e-9, torch.ones_like(half), half)
+    small = half.abs() < 1e-9
+    safe = torch.where(small, torch.ones_like(half), half)
     h = torch.sin(k * phi * 0.5) * torch.sin((k + 1.0) * phi * 0.5) / safe
-    h = torch.where(half.abs() < 1e-9, torch.zeros_like(h), h)
+    h = torch.where(small, torch.zeros_like(h), h)
     g = ((ps - GATE_LOW) / (GATE_HIGH - GATE_LOW)).clamp(0.0, 1.0)
     e = LEVEL * torch.sqrt(2.0 / k) * g * h
-    state = (f0[:, -1] if f0.shape[1] else previous_f0.to(torch.float64),
-             per[:, -1] if per.shape[1] else previous_periodicity.to(torch.float64),
-             phi[:, -1] if phi.shape[1] else phase)
-    return e.to(torch.float32)[:, None], state
+    if f0.shape[1] == 0:
+        return e.to(torch.float32).unsqueeze(1), previous_f0, previous_periodicity, phase
+    return e.to(torch.float32).unsqueeze(1), f0[:, -1], per[:, -1], phi[:, -1]
 
 
 def crop_frames(f0: np.ndarray, per: np.ndarray, start_frame: int, n_frames: int,

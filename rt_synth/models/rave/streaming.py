@@ -10,17 +10,36 @@ encode() frame for frame, decode() sample for sample (tests/models/rave).
 
 Order of the state tensors (also the ONNX input order):
   encoder: pqmf.analysis, encoder.conv_in, per stage [residual.conv, down], encoder.conv_out
-  decoder: decoder.conv_in, per stage [up, residual_j.conv ...], decoder.conv_out,
+  decoder: decoder.conv_in, per stage [up, residual_j.conv ...] (the last stage of a pitch
+           source model: [up, exc_in, residual_j.conv ...]), decoder.conv_out,
            pqmf.synthesis
+           pitch source only, then: the excitation's PQMF analysis (float32 [B, 1, N-1]),
+           previous f0, previous periodicity, phase (float64 [B]; pitch_source.py)
+
+Pitch source (config.pitch_source): the decoder also takes f0 and periodicity per latent frame
+[B, m] (pitch_source.track_frames' F[t]):
+
+    y, dec_state'  = decode_step(u, noise, dec_state, f0, periodicity)
+
+and the tracker runs on the raw input (before input_gain), block by block:
+
+    f0, periodicity, track_state' = track_step(audio [B, 1, n], track_state)
+
+giving F[t] for exactly the latent frames encode_step emits for the same block (frame t at
+input sample t*R, its YIN window ending at sample t*R - 1). Its state: the YIN history
+(float64 [B, W + tau_max], sanitised), the held f0 (float64 [B]) and the input position
+modulo R (int64 [B]); torch_yin.py. Zeros are the state after reset everywhere.
 """
 from __future__ import annotations
 
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import torch
 from torch import nn
 
 from rt_synth.models.rave.model import RaveModel
+from rt_synth.models.rave.pitch_source import excitation_step
+from rt_synth.models.rave.torch_yin import TorchYin
 
 
 class RaveStreaming(nn.Module):
@@ -37,12 +56,51 @@ class RaveStreaming(nn.Module):
         self.register_buffer("latent_mean", model.latent_mean.clone())
         self.register_buffer("latent_pca", model.latent_pca.clone())
         self.register_buffer("input_gain", model.input_gain.clone())
+        self.pitch_source = bool(c.pitch_source)
+        self.sample_rate = float(c.sample_rate)
+        self.f0_min = float(c.pitch_f0_min)
+        self.f0_max = float(c.pitch_f0_max)
+        # None without a pitch source: TorchScript then drops the branches that use it
+        self.tracker: Optional[TorchYin] = (
+            TorchYin(c.sample_rate, c.pitch_f0_min, c.pitch_f0_max, c.pitch_threshold)
+            if c.pitch_source else None)
 
     def initial_encoder_state(self, batch: int) -> List[torch.Tensor]:
         return [self.pqmf.analysis.initial_state(batch)] + self.encoder.initial_state(batch)
 
     def initial_decoder_state(self, batch: int) -> List[torch.Tensor]:
-        return self.decoder.initial_state(batch) + [self.pqmf.synthesis.initial_state(batch)]
+        out = self.decoder.initial_state(batch) + [self.pqmf.synthesis.initial_state(batch)]
+        if self.pitch_source:
+            out += [self.pqmf.analysis.initial_state(batch)] + [
+                torch.zeros(batch, dtype=torch.float64) for _ in range(3)]
+        return out
+
+    def initial_tracker_state(self, batch: int) -> List[torch.Tensor]:
+        tracker = self.tracker
+        assert tracker is not None, "this model has no pitch source"
+        return tracker.initial_state(batch) + [torch.zeros(batch, dtype=torch.int64)]
+
+    def track_step(self, audio: torch.Tensor, states: List[torch.Tensor]
+                   ) -> Tuple[torch.Tensor, torch.Tensor, List[torch.Tensor]]:
+        """Raw audio [B, 1, n] → f0, periodicity [B, m] float32 for the m latent frames that
+        encode_step emits for this block (frame t at input sample t*R)."""
+        tracker = self.tracker
+        assert tracker is not None, "this model has no pitch source"
+        n = audio.shape[-1]
+        done = int(states[2][0])  # input samples since the last frame boundary
+        first = (self.ratio - done) % self.ratio
+        ends = list(range(first, n, self.ratio))
+        f0, per, history, held = tracker.step(audio[:, 0], states[0], states[1], ends)
+        return f0, per, [history, held, (states[2] + n) % self.ratio]
+
+    def track_aligned(self, audio: torch.Tensor, history: torch.Tensor, held: torch.Tensor
+                      ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """track_step for a block that starts on a frame boundary and whose length is a
+        multiple of R (the ONNX step): no position state."""
+        tracker = self.tracker
+        assert tracker is not None, "this model has no pitch source"
+        ends = list(range(0, audio.shape[-1], self.ratio))
+        return tracker.step(audio[:, 0], history, held, ends)
 
     def encode_step(self, audio: torch.Tensor, states: List[torch.Tensor]
                     ) -> Tuple[torch.Tensor, List[torch.Tensor]]:
@@ -51,13 +109,26 @@ class RaveStreaming(nn.Module):
         u = torch.matmul(self.latent_pca, mean - self.latent_mean.unsqueeze(-1))
         return u, [s0] + ss
 
-    def decode_step(self, u: torch.Tensor, noise: torch.Tensor, states: List[torch.Tensor]
+    def decode_step(self, u: torch.Tensor, noise: Optional[torch.Tensor],
+                    states: List[torch.Tensor], f0: Optional[torch.Tensor] = None,
+                    periodicity: Optional[torch.Tensor] = None
                     ) -> Tuple[torch.Tensor, List[torch.Tensor]]:
         z = torch.matmul(self.latent_pca.t(), u) + self.latent_mean.unsqueeze(-1)
-        n = len(states)
-        bands, ss = self.decoder.step(z, noise, states[: n - 1])
+        if not self.pitch_source:
+            n = len(states)
+            bands, ss = self.decoder.step(z, noise, states[: n - 1])
+            audio, s = self.pqmf.synthesis.step(bands, states[n - 1])
+            return audio / self.input_gain, ss + [s]
+        if f0 is None or periodicity is None:
+            raise ValueError("this model has a pitch source: decode_step needs f0 and periodicity")
+        n = len(states) - 4  # the network's states, then the pitch source's four
+        e, last_f0, last_per, phase = excitation_step(
+            f0, periodicity, states[n + 1], states[n + 2], states[n + 3], self.sample_rate,
+            self.ratio, self.f0_min, self.f0_max)
+        exc, sa = self.pqmf.analysis.step(e.to(z.dtype), states[n])
+        bands, ss = self.decoder.step(z, noise, states[: n - 1], exc)
         audio, s = self.pqmf.synthesis.step(bands, states[n - 1])
-        return audio / self.input_gain, ss + [s]
+        return audio / self.input_gain, ss + [s, sa, last_f0, last_per, phase]
 
 
 def band_noise(flat: torch.Tensor, n_bands: int) -> torch.Tensor:
