@@ -30,29 +30,29 @@ class DecoderStage(nn.Module):
         super().__init__()
         self.up = CachedConvTranspose1d(c_in, c_out, 2 * stride, stride)
         self.has_excitation = excitation_bands > 0
-        if self.has_excitation:
-            self.exc_in = CachedConv1d(excitation_bands, c_out, kernel)
-            self.exc_film = CachedConv1d(c_out, c_out, 1)
+        # None on the stages without the excitation: TorchScript then drops the branches that
+        # use them (a plain bool would not, and scripting would fail on the missing layers)
+        self.exc_in: Optional[CachedConv1d] = (
+            CachedConv1d(excitation_bands, c_out, kernel) if self.has_excitation else None)
+        self.exc_film: Optional[CachedConv1d] = (
+            CachedConv1d(c_out, c_out, 1) if self.has_excitation else None)
         self.residuals = nn.ModuleList([ResidualUnit(c_out, kernel, d, slope) for d in dilations])
         self.slope = slope
         self.n_states = 1 + len(dilations) + (1 if self.has_excitation else 0)
 
-    def inject(self, h: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
-        return h + e * (1.0 + self.exc_film(h))
-
     def forward(self, x: torch.Tensor, exc: Optional[torch.Tensor] = None) -> torch.Tensor:
         h = self.up(F.leaky_relu(x, self.slope))
-        if self.has_excitation:
+        if self.exc_in is not None and self.exc_film is not None:
             if exc is None:
                 raise ValueError("this decoder has a pitch source: pass the excitation bands")
-            h = self.inject(h, self.exc_in(exc))
+            h = h + self.exc_in(exc) * (1.0 + self.exc_film(h))
         for r in self.residuals:
             h = r(h)
         return h
 
     def initial_state(self, batch: int) -> List[torch.Tensor]:
         out = [self.up.initial_state(batch)]
-        if self.has_excitation:
+        if self.exc_in is not None:
             out.append(self.exc_in.initial_state(batch))
         for r in self.residuals:
             out += r.initial_state(batch)
@@ -63,14 +63,14 @@ class DecoderStage(nn.Module):
         h, s = self.up.step(F.leaky_relu(x, self.slope), states[0])
         new = [s]
         i = 1
-        if self.has_excitation:
+        if self.exc_in is not None and self.exc_film is not None:
             if exc is None:
                 raise ValueError("this decoder has a pitch source: pass the excitation bands")
             e, se = self.exc_in.step(exc, states[1])
             new.append(se)
             i = 2
             if h.shape[-1] > 0:
-                h = self.inject(h, e)
+                h = h + e * (1.0 + self.exc_film(h))
         for r in self.residuals:
             h, ss = r.step(h, states[i:i + 1])
             new += ss

@@ -32,6 +32,7 @@ GATE_LOW = 0.5    # periodicity below this: no harmonic excitation (noise, silen
 GATE_HIGH = 0.85  # 1 - YIN threshold: a voiced frame gets the whole excitation
 HARMONIC_LIMIT = 0.45  # highest harmonic below 0.45 * SR
 LEVEL = 0.1       # RMS of the voiced excitation: the network's working level (-20 dBFS)
+CONSTANTS = (HARMONIC_LIMIT, GATE_LOW, GATE_HIGH, LEVEL)  # excitation_step's last arguments
 
 
 def track_frames(audio: np.ndarray, config: RaveConfig) -> Tuple[np.ndarray, np.ndarray]:
@@ -78,19 +79,21 @@ def excitation(f0: torch.Tensor, periodicity: torch.Tensor, config: RaveConfig,
         phase = torch.zeros(b, dtype=torch.float64, device=f0.device)
     e, last_f0, last_per, last_phase = excitation_step(
         f0, periodicity, previous_f0, previous_periodicity, phase, float(config.sample_rate),
-        config.ratio, float(config.pitch_f0_min), float(config.pitch_f0_max))
+        config.ratio, float(config.pitch_f0_min), float(config.pitch_f0_max), *CONSTANTS)
     return e, (last_f0, last_per, last_phase)
 
 
 def excitation_step(f0: torch.Tensor, periodicity: torch.Tensor, previous_f0: torch.Tensor,
                     previous_periodicity: torch.Tensor, phase: torch.Tensor, sample_rate: float,
-                    ratio: int, f0_min: float, f0_max: float
+                    ratio: int, f0_min: float, f0_max: float, harmonic_limit: float,
+                    gate_low: float, gate_high: float, level: float
                     ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """The maths above for F latent frames (TorchScript and ONNX export it; the offline path
     and the streaming one both call it). f0, periodicity [B, F]; previous_f0,
     previous_periodicity, phase [B] (float64; a previous f0 of 0, the zero state, is clamped
     to f0_min like any other) → excitation [B, 1, F*R] float32, last f0, last periodicity,
-    phase (float64 [B])."""
+    phase (float64 [B]). The last four arguments are CONSTANTS (TorchScript cannot read module
+    globals)."""
     f0 = f0.to(torch.float64).clamp(f0_min, f0_max)
     per = periodicity.to(torch.float64).clamp(0.0, 1.0)
     previous_f0 = previous_f0.to(torch.float64)
@@ -101,14 +104,14 @@ def excitation_step(f0: torch.Tensor, periodicity: torch.Tensor, previous_f0: to
     two_pi = 2.0 * math.pi
     phi = torch.remainder(phase.unsqueeze(1) + torch.cumsum(fs * (two_pi / sample_rate), dim=1),
                           two_pi)
-    k = torch.floor(HARMONIC_LIMIT * sample_rate / fs).clamp(min=1.0)
+    k = torch.floor(harmonic_limit * sample_rate / fs).clamp(min=1.0)
     half = torch.sin(phi * 0.5)
     small = half.abs() < 1e-9
     safe = torch.where(small, torch.ones_like(half), half)
     h = torch.sin(k * phi * 0.5) * torch.sin((k + 1.0) * phi * 0.5) / safe
     h = torch.where(small, torch.zeros_like(h), h)
-    g = ((ps - GATE_LOW) / (GATE_HIGH - GATE_LOW)).clamp(0.0, 1.0)
-    e = LEVEL * torch.sqrt(2.0 / k) * g * h
+    g = ((ps - gate_low) / (gate_high - gate_low)).clamp(0.0, 1.0)
+    e = level * torch.sqrt(2.0 / k) * g * h
     if f0.shape[1] == 0:
         return e.to(torch.float32).unsqueeze(1), previous_f0, previous_periodicity, phase
     return e.to(torch.float32).unsqueeze(1), f0[:, -1], per[:, -1], phi[:, -1]

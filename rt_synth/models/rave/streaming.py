@@ -38,7 +38,7 @@ import torch
 from torch import nn
 
 from rt_synth.models.rave.model import RaveModel
-from rt_synth.models.rave.pitch_source import excitation_step
+from rt_synth.models.rave.pitch_source import CONSTANTS, excitation_step
 from rt_synth.models.rave.torch_yin import TorchYin
 
 
@@ -60,6 +60,8 @@ class RaveStreaming(nn.Module):
         self.sample_rate = float(c.sample_rate)
         self.f0_min = float(c.pitch_f0_min)
         self.f0_max = float(c.pitch_f0_max)
+        self.harmonic_limit, self.gate_low, self.gate_high, self.level = (
+            float(v) for v in CONSTANTS)
         # None without a pitch source: TorchScript then drops the branches that use it
         self.tracker: Optional[TorchYin] = (
             TorchYin(c.sample_rate, c.pitch_f0_min, c.pitch_f0_max, c.pitch_threshold)
@@ -124,7 +126,8 @@ class RaveStreaming(nn.Module):
         n = len(states) - 4  # the network's states, then the pitch source's four
         e, last_f0, last_per, phase = excitation_step(
             f0, periodicity, states[n + 1], states[n + 2], states[n + 3], self.sample_rate,
-            self.ratio, self.f0_min, self.f0_max)
+            self.ratio, self.f0_min, self.f0_max, self.harmonic_limit, self.gate_low,
+            self.gate_high, self.level)
         exc, sa = self.pqmf.analysis.step(e.to(z.dtype), states[n])
         bands, ss = self.decoder.step(z, noise, states[: n - 1], exc)
         audio, s = self.pqmf.synthesis.step(bands, states[n - 1])
