@@ -12,6 +12,15 @@ Attribute ``latent_size`` (int, 1..D; ``latent_size_params`` = [1], nn~'s type c
 ``get_latent_size()`` returns a one-element list): decode and forward use only the first
 latent_size controls (the most meaningful: PCA order) and hold the others at the training mean.
 Noise: the core's counter-based generator (counter_noise_torch.py), one counter per stream.
+
+Pitch source (config.pitch_source; NNTildeRavePitched): the latent frames carry the pitch too,
+so that a host can transpose between encode and decode:
+  encode  [B, 1, n]       -> [B, D+2, n/R]  u, then f0 (Hz) and periodicity (0..1) of the
+                                            causal YIN on the raw input (torch_yin.py)
+  decode  [B, D+2, F]     -> [B, 1, F*R]    (f0 clamped to the model's range; scale it to
+                                            transpose)
+  forward [B, 1, n]       -> [B, 1, n]      decode(encode(x)), its own tracker state
+latent_size masks only the D controls, never the f0/periodicity channels.
 """
 
 from pathlib import Path
@@ -121,6 +130,60 @@ class NNTildeRave(nn.Module):
         return y
 
 
+class NNTildeRavePitched(NNTildeRave):
+    enc_state: List[torch.Tensor]
+    dec_state: List[torch.Tensor]
+    fwd_enc_state: List[torch.Tensor]
+    fwd_dec_state: List[torch.Tensor]
+    enc_track: List[torch.Tensor]
+    fwd_track: List[torch.Tensor]
+
+    def __init__(self, streaming: RaveStreaming, noise_seed: int = 0):
+        super().__init__(streaming, noise_seed)
+        d, r = streaming.latent_size, streaming.ratio
+        self.encode_params = torch.tensor([1, 1, d + 2, r])
+        self.decode_params = torch.tensor([d + 2, r, 1, 1])
+        self.enc_track = streaming.initial_tracker_state(1)
+        self.fwd_track = streaming.initial_tracker_state(1)
+
+    def _reset(self, batch: int) -> None:
+        self.enc_state = self.stream.initial_encoder_state(batch)
+        self.dec_state = self.stream.initial_decoder_state(batch)
+        self.fwd_enc_state = self.stream.initial_encoder_state(batch)
+        self.fwd_dec_state = self.stream.initial_decoder_state(batch)
+        self.enc_track = self.stream.initial_tracker_state(batch)
+        self.fwd_track = self.stream.initial_tracker_state(batch)
+        self.dec_counter = torch.zeros(batch, dtype=torch.int64)
+        self.fwd_counter = torch.zeros(batch, dtype=torch.int64)
+
+    @torch.jit.export
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        self._check_batch(x.shape[0])
+        f0, per, self.enc_track = self.stream.track_step(x, self.enc_track)
+        u, self.enc_state = self.stream.encode_step(x, self.enc_state)
+        return torch.cat([u, f0.unsqueeze(1).to(u.dtype), per.unsqueeze(1).to(u.dtype)], 1)
+
+    @torch.jit.export
+    def decode(self, u: torch.Tensor) -> torch.Tensor:
+        self._check_batch(u.shape[0])
+        d = self.full_latent_size
+        noise = self._noise(self.dec_counter, u.shape[2])
+        self.dec_counter = self.dec_counter + u.shape[2] * self.ratio
+        y, self.dec_state = self.stream.decode_step(self._mask(u[:, :d]), noise, self.dec_state,
+                                                    u[:, d], u[:, d + 1])
+        return y
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self._check_batch(x.shape[0])
+        f0, per, self.fwd_track = self.stream.track_step(x, self.fwd_track)
+        u, self.fwd_enc_state = self.stream.encode_step(x, self.fwd_enc_state)
+        noise = self._noise(self.fwd_counter, u.shape[2])
+        self.fwd_counter = self.fwd_counter + u.shape[2] * self.ratio
+        y, self.fwd_dec_state = self.stream.decode_step(self._mask(u), noise, self.fwd_dec_state,
+                                                        f0, per)
+        return y
+
+
 def self_test(module, ratio: int) -> None:
     """nn~'s arithmetic at its smallest usual buffer (2048, a multiple of every ratio): every
     method at batch 1 and 4 (shapes, finiteness), every attribute set through its type codes."""
@@ -143,7 +206,9 @@ def export_torchscript(model, path: str | Path, noise_seed: int = 0) -> Path:
     import warnings
 
     path = Path(path)
-    module = NNTildeRave(RaveStreaming(model.float().eval()), noise_seed).eval()
+    streaming = RaveStreaming(model.float().eval())
+    cls = NNTildeRavePitched if model.config.pitch_source else NNTildeRave
+    module = cls(streaming, noise_seed).eval()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.jit.script is deprecated in 2.13 but works
         scripted = torch.jit.script(module)

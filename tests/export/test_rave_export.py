@@ -200,3 +200,103 @@ def test_export_measure_writes_metrics_into_every_export(tmp_path):
     assert main(["info", str(out.with_name("m.rtsynth")), "--json"]) == 0
     assert main(["export", str(run), "--out", str(out), "--measure", str(tmp_path / "nope")]) == 2
     assert load_core().RaveModel(str(out.with_name("m.rtsynth"))).latency == CONFIGS["tiny"].latency
+
+
+# ---- pitch source ----
+
+def _pitched_model(name):
+    """Random weights (default init, random biases), latent statistics and input gain."""
+    torch.manual_seed(0)
+    m = RaveModel(CONFIGS[name])
+    with torch.no_grad():
+        for pname, p in m.named_parameters():
+            if not pname.startswith("pqmf") and pname.endswith("bias"):
+                p.normal_(0, 0.1)
+    d = m.config.latent_size
+    q, _ = torch.linalg.qr(torch.randn(d, d))
+    m.set_latent_statistics(torch.randn(d) * 0.1, q, torch.rand(d) + 0.5)
+    m.input_gain.fill_(2.5)
+    return m.eval()
+
+
+@pytest.fixture(scope="module", params=["tiny-pitched", "pitched"])
+def pitched_ts(request, tmp_path_factory):
+    m = _pitched_model(request.param)
+    path = export_torchscript(m, tmp_path_factory.mktemp("ts") / "p.ts")
+    return m, torch.jit.load(str(path))
+
+
+PITCHED_SAMPLES = 3 * 8192  # 0.51 s: three of nn~'s largest buffers
+
+
+def _violin(batch=1):
+    from rt_synth.eval.signals import violin_like
+
+    x = np.stack([violin_like(1.0, seed=s)[:PITCHED_SAMPLES] for s in range(batch)])
+    return torch.from_numpy(x)[:, None]
+
+
+def _host_run(module, method, buffer, x):
+    from rt_synth.export.nn_tilde_host import NNTildeHost
+
+    module.reset()
+    host = NNTildeHost(module, method, buffer, x.shape[0])
+    return torch.cat([host.process(x[..., i:i + buffer]) for i in range(0, x.shape[-1], buffer)],
+                     -1)
+
+
+def test_pitched_torchscript_contract(pitched_ts):
+    m, ts = pitched_ts
+    d, r = m.config.latent_size, m.config.ratio
+    assert ts.get_methods() == ["encode", "decode", "forward"]
+    assert ts.encode_params.tolist() == [1, 1, d + 2, r]
+    assert ts.decode_params.tolist() == [d + 2, r, 1, 1]
+    assert ts.forward_params.tolist() == [1, 1, 1, 1]
+    assert ts.get_attributes() == ["latent_size"] and ts.get_latent_size() == [d]
+    assert ts.latent_size_params.tolist() == [1]
+    assert ts.set_latent_size(d + 1) == -1 and ts.set_latent_size(0) == -1
+
+
+@pytest.mark.parametrize("buffer", [2048, 4096, 8192])
+def test_pitched_torchscript_through_nn_tilde_equals_offline(pitched_ts, buffer):
+    """nn~'s arithmetic (rt_synth.export.nn_tilde_host) around the pitched module: forward and
+    encode → decode equal reconstruct() (numba YIN) wherever the two trackers agree; on this
+    signal they agree on every frame."""
+    m, ts = pitched_ts
+    c = m.config
+    x = _violin()
+    noise = band_noise(counter_noise(0, torch.zeros(1, dtype=torch.int64), x.shape[-1]),
+                       c.n_bands)
+    with torch.no_grad():
+        ref = m.reconstruct(x, noise)
+        f_ref, p_ref = m.track(x)
+    y = _host_run(ts, "forward", buffer, x)
+    enc = _host_run(ts, "encode", buffer, x)
+    frames = enc[..., c.ratio - 1::c.ratio]  # each value held R samples by nn~
+    d = c.latent_size
+    differ = int(((frames[:, d] != f_ref) | (frames[:, d + 1] != p_ref)).sum())
+    assert differ == 0, f"{differ} of {f_ref.numel()} frames tracked differently"
+    assert ref.abs().max() > 1e-2
+    assert torch.abs(y - ref).max() <= 1e-4
+    dec = _host_run(ts, "decode", buffer, enc)  # nn~ keeps the last sample of each R group
+    assert torch.abs(dec - ref).max() <= 1e-4
+
+
+def test_pitched_torchscript_transposes_through_the_f0_channel(pitched_ts):
+    m, ts = pitched_ts
+    c = m.config
+    x = _violin(batch=2)
+    d = c.latent_size
+    with torch.no_grad():
+        v = ts.encode(x)
+        v[:, d] *= 2 ** (5 / 12)  # a fourth up
+        ts.reset()
+        assert ts.set_latent_size(2) == 0
+        y = ts.decode(v)
+        assert ts.set_latent_size(d) == 0
+        u = v[:, :d].clone()
+        u[:, 2:] = 0  # latent_size 2: the others held at the mean
+        noise = band_noise(counter_noise(0, torch.zeros(2, dtype=torch.int64), x.shape[-1]),
+                           c.n_bands)
+        ref = m.decode(u, noise, v[:, d], v[:, d + 1])
+    assert torch.abs(y - ref).max() <= 1e-4
