@@ -300,3 +300,32 @@ def test_pitched_torchscript_transposes_through_the_f0_channel(pitched_ts):
                            c.n_bands)
         ref = m.decode(u, noise, v[:, d], v[:, d + 1])
     assert torch.abs(y - ref).max() <= 1e-4
+
+
+@pytest.mark.parametrize("name,frames", [("tiny-pitched", 2), ("pitched", 1)])
+def test_pitched_onnx_steps_match_offline(name, frames, tmp_path):
+    """One timbre-transfer step with the tracker, the excitation and every state as I/O,
+    block after block in onnxruntime == reconstruct() (numba YIN)."""
+    m = _pitched_model(name)
+    c = m.config
+    block = frames * c.ratio
+    stream = OnnxRaveStream(export_onnx(m, tmp_path / "p.onnx", block))
+    types = {i.name: i.type for i in stream.session.get_inputs()}
+    assert types["yin_0_in"] == types["yin_1_in"] == "tensor(double)"
+    assert [n for n in stream.state_names if types[n] == "tensor(double)"][-3:] == [
+        n for n in stream.state_names if n.startswith("dec_")][-3:]  # prev f0, per, phase
+    x = _violin()[..., : (PITCHED_SAMPLES // block) * block]
+    steps = x.shape[-1] // block
+    noise = band_noise(counter_noise(0, torch.zeros(1, dtype=torch.int64), x.shape[-1]),
+                       c.n_bands)
+    fb = block // c.n_bands
+    out = [stream.step(x[..., s * block:(s + 1) * block].numpy(),
+                       np.ascontiguousarray(noise[..., s * fb:(s + 1) * fb].numpy()))
+           for s in range(steps)]
+    with torch.no_grad():
+        ref = m.reconstruct(x, noise).numpy()
+    assert np.abs(ref).max() > 1e-2
+    assert np.abs(np.concatenate(out, -1) - ref).max() <= 1e-4
+    stream.reset()
+    again = stream.step(x[..., :block].numpy(), np.ascontiguousarray(noise[..., :fb].numpy()))
+    assert np.allclose(again, out[0], atol=1e-6)
