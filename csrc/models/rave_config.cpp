@@ -64,25 +64,27 @@ Error readPitchSource(const ModelFile& f, RaveConfig& c) {
   if (Error e = readDouble(f, p + "f0_min", 1.0, sr / 2, c.pitch_f0_min)) return e;
   if (Error e = readDouble(f, p + "f0_max", 1.0, sr / 2, c.pitch_f0_max)) return e;
   if (!(c.pitch_f0_max > c.pitch_f0_min))
-    return bad(f, p + "f0_max", "= " + num(c.pitch_f0_max) + " must be above pitch_f0_min = " + num(c.pitch_f0_min));
+    return bad(f, p + "f0_max", "= " + num(c.pitch_f0_max) + " Hz, expected a value above pitch_f0_min = " +
+                                    num(c.pitch_f0_min) + " Hz");
   const double tau_max = std::ceil(sr / c.pitch_f0_min), tau_min = std::floor(sr / c.pitch_f0_max);
   if (tau_max > RaveConfig::kMaxPitchWindow)
     return bad(f, p + "f0_min", "= " + num(c.pitch_f0_min) + " Hz needs a " + num(tau_max) +
-                                    "-sample tracker window at " + std::to_string(c.sample_rate) +
-                                    " Hz; the core allows " + std::to_string(RaveConfig::kMaxPitchWindow) +
-                                    " (f0_min >= " + num(sr / RaveConfig::kMaxPitchWindow) + " Hz)");
+                                    "-sample tracker window at " + std::to_string(c.sample_rate) + " Hz, expected f0_min >= " +
+                                    num(sr / RaveConfig::kMaxPitchWindow) + " Hz (a window of at most " +
+                                    std::to_string(RaveConfig::kMaxPitchWindow) + " samples)");
   if (tau_min < 2)
-    return bad(f, p + "f0_max", "= " + num(c.pitch_f0_max) + " Hz is too close to Nyquist for the tracker (needs SR / f0_max >= 2)");
+    return bad(f, p + "f0_max", "= " + num(c.pitch_f0_max) + " Hz, expected at most SR/2 = " + num(sr / 2) +
+                                    " Hz (the tracker's shortest lag is 2 samples)");
   if (tau_max < tau_min + 2)
     return bad(f, p + "f0_max", "= " + num(c.pitch_f0_max) + " Hz: the range " + num(c.pitch_f0_min) + ".." +
                                     num(c.pitch_f0_max) + " Hz is too narrow for the tracker (lags " + num(tau_min) +
-                                    ".." + num(tau_max) + ")");
+                                    ".." + num(tau_max) + "), expected ceil(SR/f0_min) >= floor(SR/f0_max) + 2");
   if (Error e = readDouble(f, p + "threshold", 1e-6, 1.0, c.pitch_threshold)) return e;
   if (Error e = readDouble(f, p + "harmonic_limit", 1e-6, 0.5, c.pitch_harmonic_limit)) return e;
   if (Error e = readDouble(f, p + "gate_low", 0.0, 1.0, c.pitch_gate_low)) return e;
   if (Error e = readDouble(f, p + "gate_high", 0.0, 1.0, c.pitch_gate_high)) return e;
   if (!(c.pitch_gate_high > c.pitch_gate_low))
-    return bad(f, p + "gate_high", "= " + num(c.pitch_gate_high) + " must be above pitch_gate_low = " +
+    return bad(f, p + "gate_high", "= " + num(c.pitch_gate_high) + ", expected a value above pitch_gate_low = " +
                                        num(c.pitch_gate_low));
   return readDouble(f, p + "level", 0.0, 10.0, c.pitch_level);
 }
