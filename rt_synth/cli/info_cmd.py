@@ -59,6 +59,10 @@ def run(args) -> int:
     print(f"  sample rate     {d['sample_rate']} Hz, hop {d['hop']}")
     print(f"  latency         {d['latency_samples']} samples ({d['latency_ms']:.2f} ms)")
     print(f"  parameters      {d['parameters']:,} in {d['tensors']} tensors, {d['size_bytes']:,} bytes")
+    meta = d["metadata"]
+    if meta.get("rave.pitch_source"):
+        print(f"  pitch source    causal YIN {meta['rave.pitch_f0_min']:g}..{meta['rave.pitch_f0_max']:g} Hz "
+              f"(threshold {meta['rave.pitch_threshold']:g}), harmonic excitation at the decoder's last stage")
     for k, v in sorted(d["metadata"].items()):
         if k.startswith(("ddsp.", "rave.", "control.")) or k == "feature_delay_samples":
             print(f"  {k:32s} {v}")

@@ -197,7 +197,7 @@ def test_plain_decode_uses_the_newest_tracked_frame(pitched):
     np.testing.assert_array_equal(a, b)
 
 
-def test_metadata_and_properties(pitched, tmp_path):
+def test_metadata_and_properties(pitched, capsys):
     model, core, path = pitched["model"], pitched["core"], pitched["path"]
     c = model.config
     md = core.metadata
@@ -213,6 +213,12 @@ def test_metadata_and_properties(pitched, tmp_path):
 
     meta = describe(str(path))["metadata"]
     assert meta["rave.pitch_source"] == 1 and meta["rave.pitch_f0_min"] == c.pitch_f0_min
+    import argparse
+
+    from rt_synth.cli.info_cmd import run as info
+
+    info(argparse.Namespace(model=str(path), json=False))
+    assert f"pitch source    causal YIN {c.pitch_f0_min:g}..{c.pitch_f0_max:g} Hz" in capsys.readouterr().out
 
 
 def test_model_without_pitch_source(tmp_path):
