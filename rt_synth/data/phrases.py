@@ -17,7 +17,7 @@ is strictly before (i+1)·H samples.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import mido
 import numpy as np
@@ -64,6 +64,11 @@ class Phrase:
     notes: list = field(default_factory=list)
     bends: list = field(default_factory=list)        # (tick, value −8192..8191)
     expression: list = field(default_factory=list)   # (tick, value 0..127)
+
+    def with_program(self, program: int) -> "Phrase":
+        """The same performance (notes, bends, expression, length) on GM program `program`:
+        only the program change at tick 0 differs."""
+        return replace(self, program=int(program))
 
     def setup_messages(self) -> list:
         """Program, bend range (RPN 0), controllers to known values: sent at tick 0."""

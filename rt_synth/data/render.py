@@ -84,6 +84,56 @@ def phrase_lengths(total_seconds: float, rng: np.random.Generator) -> list:
     return out
 
 
+def generate_phrases(program: int, seconds: float, seed: int, sample_rate: int = 48000,
+                     hop: int = 192) -> list:
+    """The phrases `render_dataset` renders for (program, seconds, seed): lengths from
+    phrase_lengths, phrase k from the seed sequence [seed, program, k]."""
+    style = instrument_style(program)
+    master = np.random.default_rng(np.random.SeedSequence([int(seed), program]))
+    phrases = []
+    for k, length in enumerate(phrase_lengths(seconds, master)):
+        rng = np.random.default_rng(np.random.SeedSequence([int(seed), program, k]))
+        phrases.append(generate_phrase(rng, program, style, length, sample_rate, hop))
+    return phrases
+
+
+def render_phrases(items: list, soundfont: str | Path | None = None, sample_rate: int = 48000,
+                   jobs: int | None = None, work_dir: str | Path | None = None,
+                   on_batch=None) -> list:
+    """Render MIDI items with FluidSynth: one mono float32 array per item, items[k].n_samples
+    long. An item is anything with `n_samples` and `timed_messages()` ([(tick, mido message)]
+    at TICKS_PER_SECOND from its own start, setting up its own channel: program, controllers),
+    such as a Phrase (`phrase.with_program(p)` plays the same MIDI on GM program p) or a
+    rt_synth.data.drum_loop.DrumLoop. Items are laid end to end in batches of about
+    BATCH_SECONDS, one FluidSynth process per batch, `jobs` at a time (default: one per core).
+    on_batch(indices, audios) is called as each batch finishes (progress, writing files)."""
+    exe = find_fluidsynth()
+    sf2 = find_soundfont(str(soundfont) if soundfont else None)
+    batches, current, current_s = [], [], 0.0
+    for k, item in enumerate(items):
+        current.append(k)
+        current_s += item.n_samples / sample_rate
+        if current_s >= BATCH_SECONDS:
+            batches.append(current)
+            current, current_s = [], 0.0
+    if current:
+        batches.append(current)
+    jobs = max(1, min(jobs or (os.cpu_count() or 1), len(batches)))
+    out = [None] * len(items)
+    with tempfile.TemporaryDirectory(prefix=".render-", dir=work_dir) as tmp:
+        def work(b: int):
+            return b, _render_batch(exe, sf2, [items[k] for k in batches[b]], sample_rate,
+                                    Path(tmp) / f"batch{b}")
+
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            for b, audios in pool.map(work, range(len(batches))):
+                for k, audio in zip(batches[b], audios):
+                    out[k] = audio
+                if on_batch is not None:
+                    on_batch(batches[b], audios)
+    return out
+
+
 def render_dataset(instrument: str, seconds: float, seed: int, out: str | Path,
                    soundfont: str | None = None, sample_rate: int = 48000, hop: int = 192,
                    jobs: int | None = None, progress: bool = True) -> dict:
@@ -96,57 +146,36 @@ def render_dataset(instrument: str, seconds: float, seed: int, out: str | Path,
     if sample_rate <= 0 or hop <= 0:
         raise UserError("--sample-rate and --hop must be positive")
     program = resolve_program(instrument)
-    style = instrument_style(program)
-    exe = find_fluidsynth()
+    find_fluidsynth()
     sf2 = find_soundfont(soundfont)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-
-    master = np.random.default_rng(np.random.SeedSequence([int(seed), program]))
-    lengths = phrase_lengths(seconds, master)
-    phrases = []
-    for k, length in enumerate(lengths):
-        rng = np.random.default_rng(np.random.SeedSequence([int(seed), program, k]))
-        phrases.append(generate_phrase(rng, program, style, length, sample_rate, hop))
-
-    batches, current, current_s = [], [], 0.0
-    for k, ph in enumerate(phrases):
-        current.append(k)
-        current_s += ph.n_samples / sample_rate
-        if current_s >= BATCH_SECONDS:
-            batches.append(current)
-            current, current_s = [], 0.0
-    if current:
-        batches.append(current)
-    jobs = max(1, min(jobs or (os.cpu_count() or 1), len(batches)))
+    phrases = generate_phrases(program, seconds, seed, sample_rate, hop)
 
     entries = [None] * len(phrases)
     total = sum(p.n_samples for p in phrases) / sample_rate
     bar = tqdm(total=round(total, 1), unit="s", desc=f"render {program_name(program)}",
                disable=not progress, file=sys.stderr)
-    with tempfile.TemporaryDirectory(prefix=".render-", dir=out) as tmp:
-        def work(b: int):
-            return b, _render_batch(exe, sf2, [phrases[k] for k in batches[b]], sample_rate,
-                                    Path(tmp) / f"batch{b}")
 
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            for b, audios in pool.map(work, range(len(batches))):
-                for k, audio in zip(batches[b], audios):
-                    ph = phrases[k]
-                    name = f"phrase_{k:04d}"
-                    f0 = ph.f0(hop)
-                    sf.write(out / f"{name}.wav", audio, sample_rate, subtype="FLOAT")
-                    ph.to_midi().save(out / f"{name}.mid")
-                    np.save(out / f"{name}.f0.npy", f0)
-                    entries[k] = {
-                        "name": name, "wav": f"{name}.wav", "mid": f"{name}.mid",
-                        "f0": f"{name}.f0.npy", "samples": ph.n_samples,
-                        "seconds": ph.n_samples / sample_rate, "frames": int(f0.shape[0]),
-                        "notes": len(ph.notes),
-                        "voiced_fraction": float(np.mean(f0 > 0)) if f0.size else 0.0,
-                        "peak": float(np.max(np.abs(audio))) if audio.size else 0.0,
-                    }
-                    bar.update(round(ph.n_samples / sample_rate, 1))
+    def write(indices, audios):
+        for k, audio in zip(indices, audios):
+            ph = phrases[k]
+            name = f"phrase_{k:04d}"
+            f0 = ph.f0(hop)
+            sf.write(out / f"{name}.wav", audio, sample_rate, subtype="FLOAT")
+            ph.to_midi().save(out / f"{name}.mid")
+            np.save(out / f"{name}.f0.npy", f0)
+            entries[k] = {
+                "name": name, "wav": f"{name}.wav", "mid": f"{name}.mid",
+                "f0": f"{name}.f0.npy", "samples": ph.n_samples,
+                "seconds": ph.n_samples / sample_rate, "frames": int(f0.shape[0]),
+                "notes": len(ph.notes),
+                "voiced_fraction": float(np.mean(f0 > 0)) if f0.size else 0.0,
+                "peak": float(np.max(np.abs(audio))) if audio.size else 0.0,
+            }
+            bar.update(round(ph.n_samples / sample_rate, 1))
+
+    render_phrases(phrases, sf2, sample_rate, jobs, work_dir=out, on_batch=write)
     bar.close()
 
     manifest = {

@@ -19,12 +19,12 @@ from rt_synth.eval.timbre_distance import ROWS, find_other_soundfont
 def _render_same_midi(program: int, tmp_path, name: str) -> np.ndarray:
     from rt_synth.data.instruments import instrument_style
     from rt_synth.data.phrases import generate_phrase
-    from rt_synth.data.render import _render_batch, find_fluidsynth, find_soundfont
+    from rt_synth.data.render import render_phrases
 
     rng = np.random.default_rng(9137)
     phrase = generate_phrase(rng, 40, instrument_style(40), 4.0, 48000, 192)  # a violin line
-    phrase.program = program  # the same notes, bends and dynamics on `program`
-    return _render_batch(find_fluidsynth(), find_soundfont(None), [phrase], 48000, tmp_path / name)[0]
+    # the same notes, bends and dynamics on `program`
+    return render_phrases([phrase.with_program(program)], sample_rate=48000, work_dir=tmp_path)[0]
 
 
 def test_mcd_is_zero_to_itself_and_larger_to_another_instrument(tmp_path):
