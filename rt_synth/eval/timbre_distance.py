@@ -56,31 +56,16 @@ def find_other_soundfont(path: str | None) -> Path:
 
 def transfer(model_path: str, audio: np.ndarray, sample_rate: int, block: int = 256) -> np.ndarray:
     """The core's streaming TimbreTransfer of `audio`, its latency removed (same length)."""
-    from rt_synth.core import load_core
+    from rt_synth.eval.core_transfer import transfer_audio
 
-    core = load_core()
-    t = core.TimbreTransfer(model_path)
-    t.prepare(int(sample_rate), block)
-    t.reset()
-    lat = int(t.latency)
-    x = np.concatenate([audio.astype(np.float32), np.zeros(lat, np.float32)])
-    y = np.empty_like(x)
-    for i in range(0, len(x), block):
-        t.process(x[i:i + block], out=y[i:i + block])
-    return y[lat:lat + len(audio)]
+    return transfer_audio(model_path, audio, sample_rate, block)
 
 
 def _pool(rows: list[dict]) -> dict:
     """Frame-weighted MCD over phrases, median of per-phrase median f0 errors, mean loudness error."""
-    frames = sum(r["mcd_frames"] for r in rows)
-    mcd = sum(r["mcd_db"] * r["mcd_frames"] for r in rows if r["mcd_frames"]) / frames if frames else float("nan")
-    out = {"mcd_db": float(mcd), "mcd_frames": int(frames)}
-    if "f0_median_cents" in rows[0]:
-        f0 = [r["f0_median_cents"] for r in rows if np.isfinite(r["f0_median_cents"])]
-        ld = [r["loudness_mean_abs_db"] for r in rows if np.isfinite(r["loudness_mean_abs_db"])]
-        out["f0_median_cents"] = float(np.median(f0)) if f0 else float("nan")
-        out["loudness_mean_abs_db"] = float(np.mean(ld)) if ld else float("nan")
-    return out
+    from rt_synth.eval.pooling import pool_rows
+
+    return pool_rows(rows)
 
 
 def measure(model: str, instrument: str, seconds: float = 60.0, seed: int = DEFAULT_SEED,
