@@ -241,8 +241,9 @@ def report(r: dict) -> None:
                 continue
             p = m["sets"]["pooled"]["pooled"]
             checks = [(key, p.get(key), limit) for key, limit in DONE_WHEN.items()]
-            text = ", ".join(f"{k.split('_')[0]} {_fmt(v, '.3g', 0).strip()} {'<=' if v is not None and v <= lim else '>'} {lim}"
-                             for k, v, lim in checks)
+            text = ", ".join(f"{label} {_fmt(v, spec, 0).strip()} {'<=' if v is not None and v <= lim else '>'} {lim}"
+                             for (k, v, lim), label, spec in zip(checks, ("f0 cents", "loudness dB", "MCD ratio"),
+                                                                 (".1f", ".2f", ".3f")))
             ok = all(v is not None and np.isfinite(v) and v <= lim for _, v, lim in checks)
             print(f"issue 14 done-when, {m['name']} (pooled, MCD against {r['first_ddsp']}): {text}: "
                   f"{'PASS' if ok else 'FAIL'}")
