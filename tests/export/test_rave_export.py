@@ -12,6 +12,7 @@ from rt_synth.models.rave.config import CONFIGS
 from rt_synth.models.rave.model import RaveModel
 from rt_synth.models.rave.streaming import band_noise
 from rt_synth.train.checkpoint import atomic_save
+from rave_test_models import pitched_model  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -204,19 +205,7 @@ def test_export_measure_writes_metrics_into_every_export(tmp_path):
 
 # ---- pitch source ----
 
-def _pitched_model(name):
-    """Random weights (default init, random biases), latent statistics and input gain."""
-    torch.manual_seed(0)
-    m = RaveModel(CONFIGS[name])
-    with torch.no_grad():
-        for pname, p in m.named_parameters():
-            if not pname.startswith("pqmf") and pname.endswith("bias"):
-                p.normal_(0, 0.1)
-    d = m.config.latent_size
-    q, _ = torch.linalg.qr(torch.randn(d, d))
-    m.set_latent_statistics(torch.randn(d) * 0.1, q, torch.rand(d) + 0.5)
-    m.input_gain.fill_(2.5)
-    return m.eval()
+_pitched_model = pitched_model
 
 
 @pytest.fixture(scope="module", params=["tiny-pitched", "pitched"])

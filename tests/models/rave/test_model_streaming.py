@@ -7,6 +7,7 @@ import torch
 from rt_synth.models.rave.config import CONFIGS, RaveConfig
 from rt_synth.models.rave.model import RaveModel
 from rt_synth.models.rave.streaming import RaveStreaming, band_noise
+from rave_test_models import pitched_model  # noqa: E402
 
 
 def stream(model, audio, noise_flat, sizes):
@@ -112,19 +113,7 @@ def test_payload_round_trip(tiny_rave):
 
 # ---- pitch source ----
 
-def _pitched_model(name):
-    """Random weights (default init, random biases) and latent statistics, float32."""
-    torch.manual_seed(0)
-    m = RaveModel(CONFIGS[name])
-    with torch.no_grad():
-        for pname, p in m.named_parameters():
-            if not pname.startswith("pqmf") and pname.endswith("bias"):
-                p.normal_(0, 0.1)
-    d = m.config.latent_size
-    q, _ = torch.linalg.qr(torch.randn(d, d))
-    m.set_latent_statistics(torch.randn(d) * 0.1, q, torch.rand(d) + 0.5)
-    m.input_gain.fill_(2.5)
-    return m.eval()
+_pitched_model = pitched_model
 
 
 @pytest.fixture(scope="module", params=["tiny-pitched", "pitched"])
