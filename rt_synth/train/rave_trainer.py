@@ -169,12 +169,12 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
     config = get_config(config_name).with_overrides(
         batch_size=batch_size, learning_rate=learning_rate, phase2_step=phase2_step)
     run_json = run_dir / "run.json"
-    if run_json.exists():  # resuming: the run's config wins (--phase2-step, --lr may change)
-        saved = json.loads(run_json.read_text())
+    if run_json.exists():  # resuming: the run's config wins (--phase2-step, --lr and
+        saved = json.loads(run_json.read_text())  # --batch-size may change: another machine)
         if saved.get("kind") != "rave":
             raise UserError(f"{run_dir} holds a {saved.get('kind')} run, not rave")
         config = RaveConfig.from_dict(saved["config"]).with_overrides(
-            phase2_step=phase2_step, learning_rate=learning_rate)
+            phase2_step=phase2_step, learning_rate=learning_rate, batch_size=batch_size)
     if int(info["sample_rate"]) != config.sample_rate:
         raise UserError(f"dataset {data} is at {info['sample_rate']} Hz, the model needs "
                         f"{config.sample_rate} Hz: prepare it with --sample-rate {config.sample_rate}")
@@ -187,6 +187,8 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
     window = check_dataset(len(train_set), train_set.example_samples, config, data,
                            dist.world_size)
 
+    if dist.device.type == "cuda":  # fixed crop shapes: let cuDNN pick its fastest kernels
+        torch.backends.cudnn.benchmark = True
     torch.manual_seed(seed + dist.rank)
     np.random.seed(seed + dist.rank)
     model = RaveModel(config).to(dist.device)
