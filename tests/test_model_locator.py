@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from rt_synth import _core
 from rt_synth.errors import UserError
 from rt_synth.model_locator import check_model_file, known_models, resolve_model
 
@@ -32,7 +33,7 @@ def model_env(tmp_path, monkeypatch):
 
 def test_shipped_models_are_known_by_name(model_env):
     names = {m.name for m in known_models()}
-    assert {"violin-ddsp", "violin-live-ddsp", "ensemble-rave"} <= names
+    assert {"violin-ddsp", "violin-live-ddsp", "violin-rave"} <= names
     assert resolve_model("violin-live-ddsp").samefile(SHIPPED)
     assert resolve_model("violin-live-ddsp.rtsynth").samefile(SHIPPED)
     assert resolve_model(None).name == "violin-ddsp.rtsynth"  # the default model
@@ -65,7 +66,11 @@ def test_models_command_lists_kind_size_latency(model_env):
     assert r.returncode == 0, r.stderr
     lines = {l.split()[0]: l for l in r.stdout.splitlines()[1:] if l.strip()}
     assert "ddsp" in lines["violin-live-ddsp"] and "1.5M" in lines["violin-live-ddsp"]
-    assert "rave" in lines["ensemble-rave"] and "447 (9.3 ms)" in lines["ensemble-rave"]
+    rave = {m.name: m for m in known_models()}["violin-rave"].path
+    mf = _core.ModelFile(str(rave))
+    lat, sr = int(mf.get("rt_synth.latency_samples")), float(mf.get("rt_synth.sample_rate"))
+    assert 0 < lat <= 512
+    assert "rave" in lines["violin-rave"] and f"{lat} ({1000 * lat / sr:.1f} ms)" in lines["violin-rave"]
     assert "unreadable" in lines["broken"]  # listed with its reason, the rest still listed
 
 

@@ -18,7 +18,7 @@ RATES = [1000, 22050, 47999, 48001, 768000]
 
 @pytest.mark.parametrize("rate", RATES)
 @pytest.mark.parametrize("model,method", [("violin-live-ddsp", "transfer"), ("violin-live-ddsp", "synth"),
-                                          ("ensemble-rave", 3)])
+                                          ("violin-rave", 3)])
 def test_prepare_any_whole_rate(model, method, rate):
     c = CModel(EXPORTS / f"{model}.rtsynth", method)
     c.prepare(rate, 512)

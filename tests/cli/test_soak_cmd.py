@@ -46,6 +46,6 @@ def test_soak_ddsp_brief():
 
 @pytest.mark.slow
 def test_soak_rave_brief():
-    r = _soak("ensemble-rave.rtsynth", 8)
+    r = _soak("violin-rave.rtsynth", 8)
     assert r["kind"] == "rave" and r["drift_cents"] is None and "no note" in r["drift_note"]
     _common(r)

@@ -22,7 +22,7 @@ def _tone(seconds: float = 1.0) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name,kind,engine", [("violin-live-ddsp", "ddsp", "TimbreTransfer"),
-                                              ("ensemble-rave", "rave", "RaveEngine")])
+                                              ("violin-rave", "rave", "RaveEngine")])
 def test_dispatch_on_the_files_kind(name, kind, engine):
     from rt_synth.core import load_core
 
@@ -38,7 +38,7 @@ def test_dispatch_on_the_files_kind(name, kind, engine):
     assert tr.latency == expected.latency > 0, engine
 
 
-@pytest.mark.parametrize("name", ["violin-live-ddsp", "ensemble-rave"])
+@pytest.mark.parametrize("name", ["violin-live-ddsp", "violin-rave"])
 def test_same_output_as_rt_synth_transfer(tmp_path, name):
     x = _tone()
     sf.write(tmp_path / "in.wav", x, SR, subtype="FLOAT")

@@ -76,7 +76,7 @@ def test_pooling_rule():
 
 
 def test_command_on_both_model_kinds(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "rt_synth.eval.transfer_heldout", "violin-live-ddsp", "ensemble-rave",
+    r = subprocess.run([sys.executable, "-m", "rt_synth.eval.transfer_heldout", "violin-live-ddsp", "violin-rave",
                         "--seconds", "3", "--instruments", "violin", "--probes", "noise,chord", "--probe-seconds", "3",
                         "--json", "--keep", str(tmp_path / "k")], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -86,13 +86,14 @@ def test_command_on_both_model_kinds(tmp_path):
     assert (ddsp["kind"], rave["kind"]) == ("ddsp", "rave")
     assert ddsp["sets"]["violin"]["pooled"]["mcd_ratio"] == 1.0
     assert ddsp["sets"]["violin"]["pooled"]["f0_median_cents"] < 25.0  # the DDSP violin plays in tune
-    # the unpitched RAVE model is pitch-blind (issue 14: ~21 semitones) and far from the violin
-    assert rave["sets"]["violin"]["pooled"]["f0_median_cents"] > 300.0
-    assert rave["sets"]["violin"]["pooled"]["mcd_ratio"] > 1.3
+    # the pitched RAVE violin plays in tune too (issue 14; the retired unpitched ensemble-rave
+    # missed by ~21 semitones); its timbre distance is measured, relative to the DDSP model's
+    assert rave["sets"]["violin"]["pooled"]["f0_median_cents"] < 50.0
+    assert math.isfinite(rave["sets"]["violin"]["pooled"]["mcd_ratio"]) and rave["sets"]["violin"]["pooled"]["mcd_ratio"] > 0
     for m in (ddsp, rave):
         for probe in ("noise", "chord"):
             p = m["sets"][probe]["pooled"]
             assert p["finite"] and p["peak"] <= 1.0 and math.isfinite(p["mss"]), (m["name"], probe, p)
     assert math.isfinite(rave["sets"]["chord"]["pooled"]["mcd_to_reference_db"])
     assert (tmp_path / "k" / "sets" / "violin" / "phrase_0000.reference.wav").is_file()
-    assert (tmp_path / "k" / "ensemble-rave" / "noise" / "noise.wav").is_file()
+    assert (tmp_path / "k" / "violin-rave" / "noise" / "noise.wav").is_file()

@@ -89,9 +89,9 @@ def _check_uses(env: Env):
 
     listed = env.rt("models", "--json")
     names = {m["name"]: m for m in json.loads(listed.stdout)["models"]}
-    assert {"violin-ddsp", "violin-live-ddsp", "ensemble-rave"} <= set(names)
+    assert {"violin-ddsp", "violin-live-ddsp", "violin-rave"} <= set(names)
     assert all(m["source"] == "shipped" and "error" not in m for m in names.values())
-    assert names["ensemble-rave"]["kind"] == "rave" and names["ensemble-rave"]["latency_samples"] > 0
+    assert names["violin-rave"]["kind"] == "rave" and names["violin-rave"]["latency_samples"] > 0
 
     info = json.loads(env.rt("info", "violin-live-ddsp", "--json").stdout)
     assert info["kind"] == "ddsp" and info["sample_rate"] == SR

@@ -100,10 +100,10 @@ def test_clap_effect_matches_c_abi(embed_build, clap_host, tmp_path, rate, block
 
 
 def test_clap_rave_effect_reports_its_latency(embed_build, clap_host, tmp_path):
-    rave = VIOLIN.parent / "ensemble-rave.rtsynth"
+    rave = VIOLIN.parent / "violin-rave.rtsynth"
     rate, block = 48000, 512
     x = transfer_clip(rate, 0.5)
-    y, info = run_host(clap_host, clap_file(embed_build, "effect", "ensemble-rave"), rate, block, x.shape[1], tmp_path,
+    y, info = run_host(clap_host, clap_file(embed_build, "effect", "violin-rave"), rate, block, x.shape[1], tmp_path,
                        audio=x)
     ref, lat = c_abi_transfer(rave, x, rate, block)
     assert info["latency"] == lat > 0 and len(info["params"]) == len(CModel(rave, "transfer").params())
@@ -159,7 +159,7 @@ def test_clap_state_round_trip_and_user_model(embed_build, clap_host, tmp_path):
 
 
 def test_clap_effect_latency_follows_user_model(embed_build, clap_host, tmp_path):
-    rave = VIOLIN.parent / "ensemble-rave.rtsynth"
+    rave = VIOLIN.parent / "violin-rave.rtsynth"
     rate, block = 44100, 512
     x = transfer_clip(rate, 0.5)
     (tmp_path / "rave.state").write_bytes(dpf_state(str(rave), {}))

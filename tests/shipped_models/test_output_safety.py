@@ -18,7 +18,7 @@ from rt_synth.capi import CModel
 
 EXPORTS = Path(__file__).resolve().parents[2] / "exports"
 DDSP_MODELS = [EXPORTS / "violin-ddsp.rtsynth", EXPORTS / "violin-live-ddsp.rtsynth"]
-RAVE_MODEL = EXPORTS / "ensemble-rave.rtsynth"
+RAVE_MODEL = EXPORTS / "violin-rave.rtsynth"
 RATES = [44100, 48000, 96000]
 BLOCKS = [7, 64, 1000, 1]  # cycled: odd, small and large blocks in one run
 SECONDS = 0.25
