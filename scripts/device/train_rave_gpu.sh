@@ -8,8 +8,12 @@
 #   .gpu/resume/run.json    that run's run.json
 #
 # Each variant is "NAME:resume|fresh:EXTRA ARGS"; every variant trains until SECONDS have
-# passed, is stopped with SIGTERM (the trainer saves last.pt at the step reached), and
-# OUT/NAME.pt (the checkpoint) and OUT/logs.tar.gz come back.
+# passed and is stopped with SIGTERM (the trainer saves last.pt at the step reached). What
+# comes back fits the device tool's limits (8 files, 16 MiB each, 64 MiB in all; a RAVE
+# resume checkpoint is 17.7 MB): OUT/NAME.pt, the light checkpoint (3.5 MB, what
+# `rt-synth export` takes), for every variant; the full resume checkpoint of the variant
+# named by RESUME_BACK (default: the first) in two parts, OUT/NAME.resume.part00/01
+# (`cat NAME.resume.part0* > last.pt`); OUT/logs.tar.gz, the training logs.
 #
 #   SECONDS_PER_RUN=470 OUT=/tmp/out bash scripts/device/train_rave_gpu.sh \
 #       "a:resume:--batch-size 6" "d:fresh:--config pitched --phase2-step 7000"
@@ -45,7 +49,7 @@ done
 for p in "${pids[@]}"; do wait "$p"; done
 
 python3 - "$WORK" "$OUT" "$@" <<'EOF'
-import shutil, sys, torch
+import sys, torch
 from pathlib import Path
 work, out = Path(sys.argv[1]), Path(sys.argv[2])
 for spec in sys.argv[3:]:
@@ -55,14 +59,18 @@ for spec in sys.argv[3:]:
         print(f"{name}: no checkpoint"); continue
     ck = torch.load(last, map_location="cpu", weights_only=False)
     h = ck.get("history", {})
-    tr = h.get("train", [])[-1:] or [{}]
-    va = h.get("valid", [])[-3:]
-    print(f"{name}: step {ck['step']}  last train {tr[0]}  last valid {va}")
-    shutil.copy(last, out / f"{name}.pt")
+    print(f"{name}: step {ck['step']}  last train {h.get('train', [])[-1:]}  "
+          f"last valid {h.get('valid', [])[-3:]}")
+    torch.save({**ck["model"], "step": ck["step"]}, out / f"{name}.pt")
 EOF
+back="${RESUME_BACK:-${1%%:*}}"
+if [ -f "$WORK/$back/checkpoints/last.pt" ]; then
+  split -n 2 -d "$WORK/$back/checkpoints/last.pt" "$OUT/$back.resume.part"
+  md5sum "$WORK/$back/checkpoints/last.pt"
+fi
 for spec in "$@"; do
   name="${spec%%:*}"; tail -c 1500 "$WORK/$name/train.log" | tr '\r' '\n' | tail -4
 done
-tar -czf "$OUT/logs.tar.gz" -C "$WORK" --exclude='*.pt' . 2>/dev/null
-nvidia-smi --query-gpu=name,utilization.gpu,memory.used --format=csv 2>/dev/null
+tar -czf "$OUT/logs.tar.gz" -C "$WORK" --exclude='*.pt' --exclude=tensorboard --exclude=plots . 2>/dev/null
+ls -la "$OUT"
 exit 0
