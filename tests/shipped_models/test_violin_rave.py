@@ -213,6 +213,44 @@ def test_held_violin_notes_on_the_g_string_play_in_tune(core_model):
     assert all(e <= 50.0 for e in errors.values()), errors
 
 
+def _switch_sample(sig: np.ndarray, at: int, hop: int = 32) -> int:
+    """First sample after `at` - 40 hops from which 8 hops in a row track above 350 cents over
+    A4 (the E5 of the pitch-step test), by one fixed YIN (200..1200 Hz, hop 32)."""
+    from rt_synth.dsp.yin import yin_track
+
+    f0, per = yin_track(sig, SR, hop, 200.0, 1200.0)
+    high = (1200.0 * np.log2(np.maximum(f0, 1.0) / 440.0) > 350.0) & (per > 0.5)
+    return next((j + 1) * hop for j in range(at // hop - 40, len(high) - 8) if high[j:j + 8].all())
+
+
+def test_a_pitch_step_reaches_the_output_within_the_designs_bound(core_model, info):
+    """A held A4 cut to a held E5 (FluidR3 violin): the output plays A4 then E5, and switches
+    (latency removed, the same tracker on input and output) no later than the design allows
+    after the input does: the model's tracker needs one window of the new note (W), reports
+    it at the next frame boundary (R), the excitation ramps over a frame (R), and the last
+    decoder stage remembers 2 + 2·Σdilations + 2 band frames of it (docs/rave.md §11). On
+    2026-12-04 it measured 992 samples (21 ms) beside this bound of 1 362."""
+    from rt_synth.dsp.yin import yin_params
+
+    md = info["metadata"]
+    a4, e5 = _held_notes((69, 76), seconds=0.8)
+    seg = lambda x: x[int(0.15 * SR): int(0.65 * SR)]
+    x = np.concatenate([seg(a4), seg(e5)]).astype(np.float32)
+    cut = int(0.5 * SR)
+    y = _transfer(core_model, x)
+    from rt_synth.eval.resynthesis import f0_error_cents
+
+    for part in (slice(int(0.1 * SR), cut - int(0.05 * SR)), slice(cut + int(0.1 * SR), len(x) - int(0.05 * SR))):
+        err, frames = f0_error_cents(x[part], y[part], SR)
+        assert frames > 20 and err <= 50.0, (part, err, frames)
+    window, _, _ = yin_params(SR, md["rave.pitch_f0_min"], md["rave.pitch_f0_max"])
+    ratio, m = core_model.ratio, md["rave.n_bands"]
+    memory = (2 + 2 * sum(md["rave.dilations"]) * (md["rave.kernel"] - 1) // 2 + 2) * m
+    bound = window + 2 * ratio + memory
+    delay = _switch_sample(y, cut) - _switch_sample(x, cut)
+    assert 0 <= delay <= bound, (delay, bound)
+
+
 def test_follows_a_crescendo_and_is_silent_after_the_note(core_model):
     """A held A4 (harmonic tone) rising from -40 dB to -6 dB: the output's RMS curve rises with
     it (correlation >= 0.9, >= 15 dB louder at the end than at the start); 0.1 s after the input
