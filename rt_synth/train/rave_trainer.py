@@ -169,8 +169,10 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
     config = get_config(config_name).with_overrides(
         batch_size=batch_size, learning_rate=learning_rate, phase2_step=phase2_step)
     run_json = run_dir / "run.json"
-    if run_json.exists():  # resuming: the run's config wins (--phase2-step, --lr and
-        saved = json.loads(run_json.read_text())  # --batch-size may change: another machine)
+    # resuming: the run's config wins; --phase2-step, --lr and --batch-size may change (a run
+    # moved to another machine, docs/training-gpu.md)
+    if run_json.exists():
+        saved = json.loads(run_json.read_text())
         if saved.get("kind") != "rave":
             raise UserError(f"{run_dir} holds a {saved.get('kind')} run, not rave")
         config = RaveConfig.from_dict(saved["config"]).with_overrides(

@@ -5,8 +5,8 @@ The device tool moves at most 64 MiB with the working tree; a prepared dataset i
 (violin, 1500 s: 250 MB). `pack` writes a subset as 16-bit PCM, first-differenced, byte-planed
 and xz-compressed (about 0.47 of int16, 0.24 of float32), features as xz float32; `unpack`
 writes it back as a normal prepared dataset (`rt_synth.data.dataset` reads it unchanged).
-The 16-bit rounding (-96 dBFS) is the only loss. Standard library + numpy only: the device
-image has no soundfile.
+The 16-bit rounding (-96 dBFS) is the only loss. Standard library, numpy and rt_synth (run
+from the checkout): the device image has no soundfile.
 
     python3 scripts/device/dataset_pack.py pack datasets/violin .gpu/violin --train 480 --valid 24
     python3 scripts/device/dataset_pack.py unpack .gpu/violin /tmp/datasets/violin
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-FEATURES = ("f0", "periodicity", "loudness")
+from rt_synth.data.dataset import ARRAYS  # audio first, then the frame features
 
 
 def _encode_audio(a: np.ndarray) -> bytes:
@@ -58,7 +58,7 @@ def pack(dataset: Path, out: Path, counts: dict) -> None:
         shapes = info["shapes"][split]
         idx = _pick(shapes["audio"][0], k)
         new["shapes"][split], new["counts"][split] = {}, int(idx.size)
-        for name in ("audio",) + FEATURES:
+        for name in ARRAYS:
             shape = shapes[name]
             arr = np.memmap(dataset / split / info["arrays"][name], dtype=np.float32,
                             mode="r", shape=tuple(shape))[idx]
