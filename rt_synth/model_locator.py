@@ -25,7 +25,7 @@ from rt_synth.errors import UserError
 NATIVE_SUFFIX = ".rtsynth"
 PACKAGE_MODELS = Path(__file__).resolve().parent / "assets" / "models"
 CHECKOUT_EXPORTS = Path(__file__).resolve().parents[1] / "exports"
-DEFAULT_MODEL = "violin-ddsp"
+DEFAULT_MODEL = "violin-live-ddsp"
 
 # Files people pass by mistake, by suffix: what they are and what to run instead.
 OTHER_FORMATS = {

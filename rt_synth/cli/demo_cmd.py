@@ -1,6 +1,7 @@
 """`rt-synth demo`: the shipped model plays a bundled polyphonic MIDI piece (chords, bends,
-fast notes) and a timbre transfer of a clip, written as WAV files and a spectrogram PNG in a
-new folder; prints where they are, the latency and the real-time factor."""
+fast notes) and a timbre transfer of a clip, and every DDSP instrument found plays one short
+tune in its own register (rt_synth.synth.instrument_piece); written as WAV files and a
+spectrogram PNG in a new folder; prints where they are, the latency and the real-time factor."""
 from __future__ import annotations
 
 import time
@@ -18,8 +19,8 @@ ASSETS = Path(__file__).resolve().parents[1] / "assets"
 
 MAKE_MODEL = ("rt-synth data render --instrument violin --seconds 1500 --seed 1 --out audio/violin && "
               "rt-synth data prepare audio/violin --out datasets/violin && "
-              "rt-synth train ddsp --data datasets/violin --out runs/violin --config base --steps 8000 && "
-              "rt-synth export runs/violin --out exports/violin-ddsp")
+              "rt-synth train ddsp --data datasets/violin --out runs/violin-live --config live --steps 3000 && "
+              "rt-synth export runs/violin-live --out exports/violin-live-ddsp")
 
 
 def register(sub):
@@ -31,6 +32,8 @@ def register(sub):
                    help="audio file for the timbre-transfer part (any format libsndfile reads: WAV, "
                         "FLAC, OGG, MP3, ...; default: the bundled flute clip)")
     p.add_argument("--out", help="output folder (default: a new demo-YYYYmmdd-HHMMSS folder here)")
+    p.add_argument("--no-instruments", action="store_true",
+                   help="skip the short tune on every DDSP instrument (instruments/NAME.wav)")
     p.add_argument("--voices", type=int, default=8)
     p.add_argument("--block", type=int, default=128)
     p.set_defaults(func=run)
@@ -136,13 +139,54 @@ def run(args):
     fig.savefig(str(out / "spectrogram.png"), dpi=100)
     plt.close(fig)
 
+    # 4. The same tune on every DDSP instrument, each in its own register.
+    pieces = [] if args.no_instruments else play_each_instrument(out / "instruments", args.block)
+
     hop = eng.hop
     print(f"demo: wrote {out}/ (model {model})")
     print(f"  synth.wav            {n / sr:.1f} s, {len(events)} MIDI events, {args.voices} voices, block {args.block}")
     print(f"  transfer.wav         from {clip_name} (input copy: transfer_input.wav)")
     print("  spectrogram.png")
+    for name, tonic, seconds in pieces:
+        print(f"  instruments/{name}.wav  {seconds:.1f} s, the tune from MIDI note {tonic}")
     print(f"  latency: synth {eng.latency} samples + MIDI frame jitter 0..{hop - 1} samples "
           f"(<= {1000 * (hop - 1) / sr:.2f} ms) + the audio device's buffer; "
           f"transfer {tt.latency} samples ({1000 * tt.latency / clip_sr:.2f} ms)")
     print(f"  real-time factor: synth {synth_rtf:.3f}, transfer {transfer_rtf:.3f} (compute time / audio time)")
     return 0
+
+
+def ddsp_instruments(candidates: list[ModelLocation] | None = None) -> list[ModelLocation]:
+    """The DDSP models on the search path (by the kind each file states), in name order."""
+    from rt_synth.synth.rave import model_kind
+
+    candidates = known_models() if candidates is None else candidates
+    return sorted((m for m in candidates if model_kind(m.path) == "ddsp"), key=lambda m: m.name)
+
+
+def play_each_instrument(folder: Path, block: int = 128,
+                         candidates: list[ModelLocation] | None = None) -> list[tuple[str, int, float]]:
+    """Render the instrument tune with every DDSP model into folder/NAME.wav; [(name, tonic,
+    seconds)]. A model that fails to load is reported and skipped, the others still play."""
+    import soundfile as sf
+    from rt_synth import _core
+    from rt_synth.synth.engine import load_engine, render_events
+    from rt_synth.synth.instrument_piece import piece_events, tonic_for
+
+    done = []
+    for m in ddsp_instruments(candidates):
+        try:
+            mean = _core.ModelFile(str(m.path)).get("rt_synth.ddsp.f0_midi_mean")
+            eng = load_engine(m.path, voices=2, max_block=max(4096, block), lookahead_frames=0)
+        except (UserError, RuntimeError) as exc:
+            print(f"demo: {m.path}: skipped ({exc})")
+            continue
+        sr = eng.sample_rate
+        tonic = tonic_for(float(mean) if mean is not None else float("nan"))
+        events, end = piece_events(tonic, sr)
+        n = end + int(1.0 * sr)
+        y = render_events(eng, events, n, block)
+        folder.mkdir(parents=True, exist_ok=True)
+        sf.write(str(folder / f"{m.name}.wav"), y, sr, subtype="PCM_24")
+        done.append((m.name, tonic, n / sr))
+    return done
