@@ -15,18 +15,11 @@ Error RaveEngine::fromFile(const ModelFile& file, std::unique_ptr<RaveEngine>& o
   if (Error e = RaveModel::fromFile(file, m)) return e;
   std::unique_ptr<RaveEngine> eng(new (std::nothrow) RaveEngine());
   if (!eng) return make_error(ErrorCode::kTooLarge, "RaveEngine: out of memory");
-  const int D = m->latentSize();
   eng->queue_.reset(new (std::nothrow) Queue());
-  eng->offset_.reset(new (std::nothrow) std::atomic<float>[D]);
-  eng->scale_.reset(new (std::nothrow) std::atomic<float>[D]);
-  if (!eng->queue_ || !eng->offset_ || !eng->scale_) return make_error(ErrorCode::kTooLarge, "RaveEngine: out of memory");
+  if (!eng->queue_ || !eng->controls_.init(*m)) return make_error(ErrorCode::kTooLarge, "RaveEngine: out of memory");
   eng->model_ = std::move(m);
   eng->stream_.m = eng->model_.get();
   eng->resetControls();
-  // Default CC map: CC 16+i → offset of control i; CC 1 → global scale.
-  const int count = std::min(eng->latentCount(), 120 - kFirstOffsetCC);
-  for (int i = 0; i < count; ++i) eng->cc_map_[kFirstOffsetCC + i] = {kOffset, static_cast<int16_t>(i)};
-  eng->cc_map_[1] = {kGlobalScale, 0};
   out = std::move(eng);
   return Error{};
 }
@@ -88,25 +81,11 @@ void RaveEngine::process(const float* in, float* out, int n) noexcept {
 // ---- control side -----------------------------------------------------------------------
 
 bool RaveEngine::pushMidi(const uint8_t* bytes, int len) noexcept {
-  if (!bytes || len <= 0) return true;
-  bool ok = true;
-  RaveEngineEvent e;
-  e.kind = RaveEngineEvent::kMidi;
-  for (int i = 0; i < len; i += static_cast<int>(sizeof e.bytes)) {
-    const int c = std::min<int>(len - i, sizeof e.bytes);
-    e.len = static_cast<uint8_t>(c);
-    std::memcpy(e.bytes, bytes + i, static_cast<size_t>(c));
-    if (!queue_->push(e)) {
-      dropped_.fetch_add(1, std::memory_order_relaxed);
-      ok = false;
-    }
-  }
-  return ok;
+  return pushMidiChunks<Queue, RaveEngineEvent>(*queue_, bytes, len, dropped_);
 }
 
 bool RaveEngine::mapCC(int cc, CCTarget target, int index) noexcept {
-  if (cc < 0 || cc > 127 || target < kNone || target > kGlobalScale) return false;
-  if ((target == kOffset || target == kScale) && (index < 0 || index >= latentSize())) return false;
+  if (!controls_.validMap(cc, target, index)) return false;
   RaveEngineEvent e;
   e.kind = RaveEngineEvent::kCCMap;
   e.cc = static_cast<int16_t>(cc);
@@ -125,31 +104,11 @@ bool RaveEngine::requestReset() noexcept {
   return false;
 }
 
-bool RaveEngine::setLatentOffset(int i, float value) noexcept {
-  if (i < 0 || i >= latentSize()) return false;
-  if (std::isnan(value)) return true;
-  offset_[i].store(value, std::memory_order_relaxed);
-  return true;
-}
-
-bool RaveEngine::setLatentScale(int i, float value) noexcept {
-  if (i < 0 || i >= latentSize()) return false;
-  if (std::isnan(value)) return true;
-  scale_[i].store(value, std::memory_order_relaxed);
-  return true;
-}
-
-void RaveEngine::setGlobalScale(float value) noexcept {
-  if (!std::isnan(value)) global_scale_.store(value, std::memory_order_relaxed);
-}
-
-float RaveEngine::latentOffset(int i) const noexcept {
-  return (i < 0 || i >= latentSize()) ? 0.f : offset_[i].load(std::memory_order_relaxed);
-}
-
-float RaveEngine::latentScale(int i) const noexcept {
-  return (i < 0 || i >= latentSize()) ? 0.f : scale_[i].load(std::memory_order_relaxed);
-}
+bool RaveEngine::setLatentOffset(int i, float value) noexcept { return controls_.setOffset(i, value); }
+bool RaveEngine::setLatentScale(int i, float value) noexcept { return controls_.setScale(i, value); }
+void RaveEngine::setGlobalScale(float value) noexcept { controls_.setGlobalScale(value); }
+float RaveEngine::latentOffset(int i) const noexcept { return controls_.offset(i); }
+float RaveEngine::latentScale(int i) const noexcept { return controls_.scale(i); }
 
 RaveEngineStats RaveEngine::stats() const noexcept {
   RaveEngineStats s;
@@ -163,11 +122,7 @@ RaveEngineStats RaveEngine::stats() const noexcept {
 // ---- audio thread -------------------------------------------------------------------------
 
 void RaveEngine::resetControls() noexcept {
-  for (int i = 0; i < latentSize(); ++i) {
-    offset_[i].store(0.f, std::memory_order_relaxed);
-    scale_[i].store(1.f, std::memory_order_relaxed);
-  }
-  global_scale_.store(1.f, std::memory_order_relaxed);
+  controls_.resetTargets();
   bend_offset_.store(0.f, std::memory_order_relaxed);
 }
 
@@ -187,7 +142,7 @@ void RaveEngine::drain() noexcept {
         }
         break;
       case RaveEngineEvent::kCCMap:
-        cc_map_[e.cc] = {e.target, e.index};
+        controls_.setMap(e.cc, e.target, e.index);
         break;
       case RaveEngineEvent::kReset:
         model_->reset();
@@ -220,34 +175,15 @@ void RaveEngine::handleMidi(const MidiEvent& e) noexcept {
     resets_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  const CCMap& map = cc_map_[cc];
-  switch (map.target) {
-    case kOffset: {
-      const float v = std::max(-1.f, std::min(1.f, (static_cast<float>(val) - 64.f) / 63.f));
-      offset_[map.index].store(v * range * model_->latentStd(map.index), std::memory_order_relaxed);
-      break;
-    }
-    case kScale:
-      scale_[map.index].store(static_cast<float>(val) / 127.f * model_->config().latent_scale_max,
-                              std::memory_order_relaxed);
-      break;
-    case kGlobalScale: {
-      const float smax = model_->config().latent_scale_max;
-      global_scale_.store(1.f + static_cast<float>(val) / 127.f * (smax - 1.f), std::memory_order_relaxed);
-      break;
-    }
-    default:
-      return;
-  }
-  cc_applied_.fetch_add(1, std::memory_order_relaxed);
+  if (controls_.handleCC(cc, val)) cc_applied_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void RaveEngine::applyControls() noexcept {
-  const float g = global_scale_.load(std::memory_order_relaxed);
+  const float g = controls_.globalScale();
   const float b = bend_offset_.load(std::memory_order_relaxed);
   for (int i = 0; i < latentSize(); ++i) {
-    model_->setLatentOffset(i, offset_[i].load(std::memory_order_relaxed) + (i == 0 ? b : 0.f));
-    model_->setLatentScale(i, scale_[i].load(std::memory_order_relaxed) * g);
+    model_->setLatentOffset(i, controls_.offset(i) + (i == 0 ? b : 0.f));
+    model_->setLatentScale(i, controls_.scale(i) * g);
   }
 }
 

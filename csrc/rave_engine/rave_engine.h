@@ -39,6 +39,7 @@
 #include "host/host_adapter.h"
 #include "host/stream_engine.h"
 #include "models/rave_model.h"
+#include "rave_engine/latent_controls.h"
 #include "synth/event_queue.h"
 #include "synth/midi_parser.h"
 #include "util/error.h"
@@ -65,8 +66,9 @@ struct RaveEngineEvent {
 
 class RaveEngine : public StreamEngine {
  public:
-  enum CCTarget : int8_t { kNone = 0, kOffset = 1, kScale = 2, kGlobalScale = 3 };
-  static constexpr int kFirstOffsetCC = 16;
+  using CCTarget = LatentCCTarget;
+  static constexpr CCTarget kNone = kCCNone, kOffset = kCCOffset, kScale = kCCScale, kGlobalScale = kCCGlobalScale;
+  static constexpr int kFirstOffsetCC = LatentControls::kFirstOffsetCC;
 
   static Error fromFile(const ModelFile& file, std::unique_ptr<RaveEngine>& out) noexcept;
   static Error load(const std::string& path, std::unique_ptr<RaveEngine>& out) noexcept;
@@ -100,7 +102,7 @@ class RaveEngine : public StreamEngine {
   float outputCeilingDb() const noexcept { return stream_.safety.ceilingDb(); }
   float latentOffset(int i) const noexcept;  // target (base offset, without the bend)
   float latentScale(int i) const noexcept;
-  float globalScale() const noexcept { return global_scale_.load(std::memory_order_relaxed); }
+  float globalScale() const noexcept { return controls_.globalScale(); }
   float bendOffset() const noexcept { return bend_offset_.load(std::memory_order_relaxed); }
   // What the model uses (after the audio thread applied the targets, clamped).
   float effectiveOffset(int i) const noexcept { return model_->latentOffset(i); }
@@ -133,7 +135,6 @@ class RaveEngine : public StreamEngine {
     int maxBlock() const noexcept override { return m->maxBlock(); }
   };
   using Queue = synth::EventQueue<RaveEngineEvent, 1024>;
-  struct CCMap { int8_t target = kNone; int16_t index = 0; };
 
   RaveEngine() = default;
   void drain() noexcept;
@@ -146,9 +147,8 @@ class RaveEngine : public StreamEngine {
   HostAdapter adapter_;
   std::unique_ptr<Queue> queue_;
   synth::MidiParser parser_;  // audio thread
-  CCMap cc_map_[128];         // audio thread
-  std::unique_ptr<std::atomic<float>[]> offset_, scale_;
-  std::atomic<float> global_scale_{1.f}, bend_offset_{0.f};
+  LatentControls controls_;   // targets (atomics) and the CC map (audio thread)
+  std::atomic<float> bend_offset_{0.f};
   std::atomic<int64_t> midi_events_{0}, cc_applied_{0}, dropped_{0}, resets_{0};
   int host_rate_ = 48000, max_block_ = 0;
   bool resampling_ = false, prepared_ = false;
