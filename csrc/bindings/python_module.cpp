@@ -6,6 +6,7 @@
 #include "bindings/model_bindings.h"
 #include "bindings/rave_bindings.h"
 #include "bindings/rave_engine_bindings.h"
+#include "bindings/rave_synth_bindings.h"
 #include "bindings/transfer_bindings.h"
 #include "bindings/synth_bindings.h"
 #include "util/version.h"
@@ -22,4 +23,5 @@ PYBIND11_MODULE(_core, m) {
   register_transfer_bindings(m);
   register_synth_bindings(m);
   register_rave_engine_bindings(m);
+  register_rave_synth_bindings(m);
 }

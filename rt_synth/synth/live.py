@@ -12,7 +12,9 @@ SIGTERM stops cleanly; --report FILE writes the run's statistics as JSON.
 
 A model of kind "rave" runs the core's RaveEngine instead (docs/rave-engine.md): the input
 (mic / line in; silence without --input) → the model's forward → out, MIDI CCs steering the
-latent controls (CC 16.. offsets, CC 1 global scale, pitch bend on control 0, CC 121/123)."""
+latent controls (CC 16.. offsets, CC 1 global scale, pitch bend on control 0, CC 121/123).
+Without --input, a rave model with a pitch source is played from MIDI instead (mode
+"rave-synth": the core's RaveSynth, monophonic legato; docs/rave-engine.md "Playing from MIDI")."""
 from __future__ import annotations
 
 import json
@@ -116,10 +118,15 @@ def run_live(model, midi_port=None, input_device=None, output_device=None, block
     sd, rtmidi = _import_live()
     import sys
     sys.setswitchinterval(0.0005)  # the audio callback needs the GIL: never wait 5 ms for it
-    from rt_synth.synth.rave import load_rave_engine, model_kind
+    from rt_synth.synth.rave import has_pitch_source, load_rave_engine, load_rave_synth, model_kind
     if model_kind(model) == "rave":
-        mode = "rave"
-        eng = load_rave_engine(model, max_block=block)
+        if input_device is None and has_pitch_source(model):
+            mode = "rave-synth"  # notes drive the pitch source; CCs the latent and the loudness
+            eng = load_rave_synth(model, max_block=block)
+            voices = 1
+        else:
+            mode = "rave"
+            eng = load_rave_engine(model, max_block=block)
     else:
         mode = "transfer" if input_device is not None else "synth"
         # max_block = the device block: below the hop the synth spreads its network step over the
@@ -251,6 +258,10 @@ def run_live(model, midi_port=None, input_device=None, output_device=None, block
         result.update(latent_size=int(eng.latent_size), cc_applied=int(eng.stats()["cc_applied"]),
                       latent_offsets=[float(eng.effective_offset(i)) for i in range(eng.latent_size)],
                       latent_scales=[float(eng.effective_scale(i)) for i in range(eng.latent_size)])
+    elif mode == "rave-synth":
+        result.update(latent_size=int(eng.latent_size), cc_applied=int(eng.stats()["cc_applied"]),
+                      notes_on=int(eng.stats()["notes_on"]),
+                      latent_offsets=[float(eng.latent_offset(i)) for i in range(eng.latent_size)])
     if record:
         import soundfile as sf
         sf.write(str(record), rec[:rec_pos[0]], sr, subtype="FLOAT")
