@@ -55,6 +55,9 @@ class HostAdapter {
   int latency() const noexcept;           // host samples, rounded
   double latencySeconds() const noexcept;
   double resamplingDelaySeconds() const noexcept;  // in + out resamplers only
+  // The engine→host resampler alone: what an engine without audio input (a synth whose events
+  // are applied at the start of the call) sees between its output and the host's.
+  double outputDelaySeconds() const noexcept { return resampling_ ? down_.delaySeconds() : 0.0; }
   bool resampling() const noexcept { return resampling_; }
   int hostRate() const noexcept { return host_rate_; }
   int engineRate() const noexcept { return engine_rate_; }

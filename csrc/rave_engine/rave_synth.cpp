@@ -89,14 +89,16 @@ void RaveSynth::reset() noexcept {
   note_now_.store(-1, std::memory_order_relaxed);
 }
 
+// Off the model rate: events reach the model at once (no input resampler in their path), so
+// the delay is E at the model rate plus the engine→host resampler's.
 int RaveSynth::latency() const noexcept {
-  if (prepared_ && resampling_) return adapter_.latency();
+  if (prepared_ && resampling_) return static_cast<int>(std::lround(latencySeconds() * host_rate_));
   return env_delay_;
 }
 
 double RaveSynth::latencySeconds() const noexcept {
-  if (prepared_ && resampling_) return adapter_.latencySeconds();
-  return static_cast<double>(env_delay_) / modelRate();
+  const double e = static_cast<double>(env_delay_) / modelRate();
+  return (prepared_ && resampling_) ? e + adapter_.outputDelaySeconds() : e;
 }
 
 void RaveSynth::process(const float* /*in*/, float* out, int n) noexcept {

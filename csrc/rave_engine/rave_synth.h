@@ -17,7 +17,8 @@
 // sound is there. The gain envelope's gate events (note-on, note-off) are therefore delayed
 // by a constant E = R + round(gate_low·R) + (N−1) model samples (591 = 12.3 ms for
 // violin-rave), the worst case, so every note sounds exactly E samples after its event
-// whatever the block size or frame phase: latency() = E (+ resamplers off the model rate).
+// whatever the block size or frame phase: latency() = E (off the model rate: E in host samples
+// + the engine→host resampler's delay; events enter the model at once, no input resampler).
 //
 // Controls (channel ignored):
 //   note on/off       monophonic, last-note priority; a note while another is held is legato
