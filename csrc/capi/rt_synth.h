@@ -62,7 +62,9 @@ enum {
 
 /* ---- methods (what a handle runs), like nn~'s methods ------------------------------ */
 enum {
-  RT_SYNTH_METHOD_SYNTH = 0,    /* MIDI in -> polyphonic synth, audio out; `in` ignored */
+  RT_SYNTH_METHOD_SYNTH = 0,    /* MIDI in -> polyphonic synth, audio out; `in` ignored. On a rave
+                                 * model with a pitch source: the monophonic RaveSynth, listed as
+                                 * method_info index 3 (docs/rave-engine.md "Playing from MIDI") */
   RT_SYNTH_METHOD_TRANSFER = 1, /* audio in -> f0/loudness tracking -> model -> audio out */
   RT_SYNTH_METHOD_CONTROLS = 2, /* in[0] = f0 (Hz), in[1] = loudness (dB), per sample -> audio */
   /* Models of kind "rave" (docs/rave-engine.md). Their method_info index i is method
@@ -176,7 +178,8 @@ RT_SYNTH_API rt_synth_status rt_synth_reset(rt_synth_handle* h);
  * resampler's delay, so a note sounds rt_synth_latency() samples after it plus that jitter,
  * the same for every block size: docs/synth-engine.md). Synth method, and
  * rave forward (CCs steer the latent controls, applied at the start of the next process()
- * call; sample_offset ignored; map in docs/rave-engine.md); UNSUPPORTED otherwise.
+ * call; sample_offset ignored; map in docs/rave-engine.md), rave synth (notes and CCs, also at
+ * the start of the next process() call, sample_offset ignored); UNSUPPORTED otherwise.
  * QUEUE_FULL when dropped. */
 RT_SYNTH_API rt_synth_status rt_synth_send_midi(rt_synth_handle* h, const uint8_t* bytes, int32_t len, int32_t sample_offset);
 

@@ -25,6 +25,7 @@
 #include "models/ddsp_model.h"
 #include "models/rave_model.h"
 #include "rave_engine/rave_engine.h"
+#include "rave_engine/rave_synth.h"
 #include "synth/synth_engine.h"
 #include "synth/synth_params.h"
 #include "transfer/timbre_transfer.h"
@@ -41,6 +42,7 @@ using rt_synth::ModelFile;
 using rt_synth::RaveModel;
 using rt_synth::TimbreTransfer;
 using rt_synth::rave::RaveEngine;
+using rt_synth::rave::RaveSynth;
 using rt_synth::synth::Param;
 using rt_synth::synth::SynthEngine;
 
@@ -91,6 +93,8 @@ enum TransferParam : int32_t {
 
 // RAVE forward parameter ids: latent offset i = 1000 + i, latent scale i = 2000 + i, global scale 3000.
 constexpr int32_t kROffset = 1000, kRScale = 2000, kRGlobalScale = 3000;
+// RAVE synth (a pitched rave model played from MIDI): the latent ids above plus these.
+enum RaveSynthParam : int32_t { kRSAttack = 5000, kRSRelease, kRSGlide, kRSGainDb, kRSBendRange };
 // The safety stage's ceiling (docs/safety.md): transfer, controls, forward and decode. The synth
 // has its own limiter_ceiling_db (-24..0 dB).
 constexpr int32_t kOutputCeilingDb = 4000;
@@ -142,6 +146,9 @@ struct rt_synth_handle {
   std::unique_ptr<HostAdapter> adapter;
   std::unique_ptr<RaveEngine> rave;        // rave forward (owns its HostAdapter)
   std::unique_ptr<RaveModel> rave_codec;   // rave encode / decode
+  std::unique_ptr<RaveSynth> rave_synth;   // rave synth: a pitched model played from MIDI
+  bool rave_pitched = false;               // the rave model has a pitch source (offers synth)
+  int32_t rave_synth_latency = 0;          // RaveSynth's note latency at the model's rate
   rt_synth::StreamEngine* stream = nullptr;  // synth, transfer or rave forward
   int32_t latent_size = 0;
 
@@ -162,6 +169,7 @@ struct rt_synth_handle {
     safety.setCeilingDb(db);
     if (transfer) transfer->setOutputCeilingDb(db);
     if (rave) rave->setOutputCeilingDb(db);
+    if (rave_synth) rave_synth->setOutputCeilingDb(db);
     if (adapter) adapter->setOutputCeilingDb(db);
   }
 
@@ -199,11 +207,18 @@ void collect_meta(const ModelFile& file, rt_synth_handle& h) {
 
 rt_synth_status open_rave(ModelFile& file, std::unique_ptr<rt_synth_handle> h, rt_synth_handle** out) {
   if (h->method == RT_SYNTH_METHOD_TRANSFER) h->method = RT_SYNTH_METHOD_FORWARD;  // audio -> audio alias
-  if (h->method < RT_SYNTH_METHOD_FORWARD)
-    return fail(RT_SYNTH_ERR_UNSUPPORTED, file.name() + ": a 'rave' model runs forward (3, or transfer), "
-                                              "encode (4) or decode (5), not method " + std::to_string(h->method));
+  const bool pitched = file.get_u32_or("rt_synth.rave.pitch_source", 0) != 0;
+  if (h->method < RT_SYNTH_METHOD_FORWARD && !(h->method == RT_SYNTH_METHOD_SYNTH && pitched))
+    return fail(RT_SYNTH_ERR_UNSUPPORTED,
+                file.name() + ": a 'rave' model runs forward (3, or transfer), encode (4) or decode (5)" +
+                    (pitched ? "" : ", and synth (0) only with a pitch source, which this one lacks") +
+                    "; not method " + std::to_string(h->method));
   const RaveModel* m = nullptr;
-  if (h->method == RT_SYNTH_METHOD_FORWARD) {
+  if (h->method == RT_SYNTH_METHOD_SYNTH) {
+    if (Error e = RaveSynth::fromFile(file, h->rave_synth)) return fail(e);
+    h->stream = h->rave_synth.get();
+    m = &h->rave_synth->model();
+  } else if (h->method == RT_SYNTH_METHOD_FORWARD) {
     if (Error e = RaveEngine::fromFile(file, h->rave)) return fail(e);
     h->stream = h->rave.get();
     m = &h->rave->model();
@@ -216,8 +231,12 @@ rt_synth_status open_rave(ModelFile& file, std::unique_ptr<rt_synth_handle> h, r
   h->model_rate = m->sampleRate();
   h->hop = m->ratio();
   h->latent_size = m->latentSize();
+  h->rave_pitched = m->hasPitchSource();
+  // RaveSynth's E (docs/rave-engine.md "Playing from MIDI"), for method_info on any rave handle.
+  h->rave_synth_latency = static_cast<int32_t>(c.ratio) + static_cast<int32_t>(std::lround(c.pitch_gate_low * c.ratio)) +
+                          (c.pqmf_taps - 1);
   collect_meta(file, *h);
-  if (h->rave) {
+  if (h->rave || h->rave_synth) {
     for (int i = 0; i < h->latent_size; ++i) {
       const float lim = c.latent_offset_range * m->latentStd(i);
       h->params.push_back({kROffset + i, "latent_offset_" + std::to_string(i), -lim, lim, 0.f});
@@ -225,6 +244,13 @@ rt_synth_status open_rave(ModelFile& file, std::unique_ptr<rt_synth_handle> h, r
     for (int i = 0; i < h->latent_size; ++i)
       h->params.push_back({kRScale + i, "latent_scale_" + std::to_string(i), 0.f, c.latent_scale_max, 1.f});
     h->params.push_back({kRGlobalScale, "latent_scale_global", 0.f, c.latent_scale_max, 1.f});
+  }
+  if (h->rave_synth) {
+    h->params.push_back({kRSAttack, "attack_s", 0.0005f, 2.f, RaveSynth::kDefaultAttack});
+    h->params.push_back({kRSRelease, "release_s", 0.005f, 10.f, RaveSynth::kDefaultRelease});
+    h->params.push_back({kRSGlide, "glide_s", 0.f, 2.f, RaveSynth::kDefaultGlide});
+    h->params.push_back({kRSGainDb, "gain_db", -60.f, 24.f, RaveSynth::kDefaultGainDb});
+    h->params.push_back({kRSBendRange, "bend_range", 0.f, 24.f, RaveSynth::kDefaultBendRange});
   }
   if (h->method != RT_SYNTH_METHOD_ENCODE) h->params.push_back(ceilingParam());
   *out = h.release();
@@ -410,10 +436,22 @@ const char* rt_synth_name(const rt_synth_handle* h) { return h ? h->name.c_str()
 int32_t rt_synth_model_sample_rate(const rt_synth_handle* h) { return h ? h->model_rate : 0; }
 int32_t rt_synth_hop(const rt_synth_handle* h) { return h ? h->hop : 0; }
 int32_t rt_synth_method(const rt_synth_handle* h) { return h ? h->method : -1; }
-int32_t rt_synth_method_count(const rt_synth_handle* h) { return h ? 3 : 0; }
+int32_t rt_synth_method_count(const rt_synth_handle* h) { return h ? (h->rave_pitched ? 4 : 3) : 0; }
 
 rt_synth_status rt_synth_get_method_info(const rt_synth_handle* h, int32_t index, rt_synth_method_info* out) {
-  if (!h || !out || index < 0 || index > 2) return RT_SYNTH_ERR_INVALID_ARGUMENT;
+  if (!h || !out || index < 0 || index >= rt_synth_method_count(h)) return RT_SYNTH_ERR_INVALID_ARGUMENT;
+  if (h->kind == "rave" && index == 3) {  // a pitched model also plays from MIDI: method SYNTH (0)
+    out->name = "synth";
+    out->description = "MIDI notes -> the decoder's pitch source, monophonic legato; velocity/CC7/CC11 gain "
+                       "envelope, CCs latent controls (docs/rave-engine.md 'Playing from MIDI')";
+    out->in_channels = 0;
+    out->in_ratio = 1;
+    out->out_channels = 1;
+    out->out_ratio = 1;
+    out->takes_midi = 1;
+    out->latency = h->rave_synth_latency;
+    return RT_SYNTH_OK;
+  }
   if (h->kind == "rave") {  // like nn~: forward 1→1 at ratio 1, encode 1 → D at R, decode D at R → 1
     static const char* names[] = {"forward", "encode", "decode"};
     static const char* desc[] = {
@@ -421,7 +459,9 @@ rt_synth_status rt_synth_get_method_info(const rt_synth_handle* h, int32_t index
         "input audio -> latent controls (principal directions), one frame per ratio samples",
         "latent controls, one frame per ratio samples -> audio"};
     const int32_t D = h->latent_size, R = h->hop;
-    const int32_t lat = static_cast<int32_t>(h->rave ? h->rave->modelLatency() : h->rave_codec->latency());
+    const int32_t lat = static_cast<int32_t>(h->rave         ? h->rave->modelLatency()
+                                             : h->rave_codec ? h->rave_codec->latency()
+                                                             : h->rave_synth->model().latency());
     out->name = names[index];
     out->description = desc[index];
     out->in_channels = index == 2 ? D : 1;
@@ -490,6 +530,21 @@ rt_synth_status rt_synth_set_param(rt_synth_handle* h, int32_t id, float value) 
     return RT_SYNTH_OK;
   }
   if (h->synth) return h->synth->setParam(static_cast<Param>(id), value) ? RT_SYNTH_OK : RT_SYNTH_ERR_QUEUE_FULL;
+  if (h->rave_synth) {
+    RaveSynth& r = *h->rave_synth;
+    switch (id) {
+      case kRSAttack: r.setAttack(value); break;
+      case kRSRelease: r.setRelease(value); break;
+      case kRSGlide: r.setGlide(value); break;
+      case kRSGainDb: r.setGainDb(value); break;
+      case kRSBendRange: r.setBendRange(value); break;
+      case kRGlobalScale: r.setGlobalScale(value); break;
+      default:
+        if (id >= kRScale) r.setLatentScale(id - kRScale, value);
+        else r.setLatentOffset(id - kROffset, value);
+    }
+    return RT_SYNTH_OK;
+  }
   if (h->rave) {
     if (id == kRGlobalScale) h->rave->setGlobalScale(value);
     else if (id >= kRScale) h->rave->setLatentScale(id - kRScale, value);
@@ -510,7 +565,17 @@ rt_synth_status rt_synth_get_param(const rt_synth_handle* h, int32_t id, float* 
   if (!p) return RT_SYNTH_ERR_INVALID_ARGUMENT;
   if (id == kOutputCeilingDb) *value = h->safety.ceilingDb();
   else if (h->synth) *value = h->synth->param(static_cast<Param>(id));
-  else if (h->rave) *value = id == kRGlobalScale ? h->rave->globalScale()
+  else if (h->rave_synth) {
+    const RaveSynth& r = *h->rave_synth;
+    *value = id == kRSAttack      ? r.attack()
+             : id == kRSRelease   ? r.release()
+             : id == kRSGlide     ? r.glide()
+             : id == kRSGainDb    ? r.gainDb()
+             : id == kRSBendRange ? r.bendRange()
+             : id == kRGlobalScale ? r.globalScale()
+             : id >= kRScale      ? r.latentScale(id - kRScale)
+                                  : r.latentOffset(id - kROffset);
+  } else if (h->rave) *value = id == kRGlobalScale ? h->rave->globalScale()
                              : id >= kRScale     ? h->rave->latentScale(id - kRScale)
                                                  : h->rave->latentOffset(id - kROffset);
   else *value = h->tval(id);
@@ -546,6 +611,8 @@ rt_synth_status rt_synth_prepare(rt_synth_handle* h, double sample_rate, int32_t
       channels = 1;
     } else if (h->rave) {
       if (Error e = h->rave->prepare(host_rate, max_block)) return fail(e);  // resamples itself
+    } else if (h->rave_synth) {
+      if (Error e = h->rave_synth->prepare(host_rate, max_block)) return fail(e);  // resamples itself
     } else if (h->ddsp) {
       if (!native)
         return fail(RT_SYNTH_ERR_UNSUPPORTED, "the controls method runs at the model's rate (" +
@@ -590,6 +657,7 @@ double rt_synth_latency_seconds(const rt_synth_handle* h) {
   if (!h || !h->prepared) return 0.0;
   if (h->adapter) return h->adapter->latencySeconds();
   if (h->rave) return h->rave->latencySeconds();
+  if (h->rave_synth) return h->rave_synth->latencySeconds();
   return static_cast<double>(rt_synth_latency(h)) / h->model_rate;
 }
 
@@ -656,6 +724,7 @@ rt_synth_status rt_synth_reset(rt_synth_handle* h) {
   if (h->ddsp) h->ddsp->reset(0);
   if (h->rave) h->rave->reset();
   if (h->rave_codec) h->rave_codec->reset();
+  if (h->rave_synth) h->rave_synth->reset();
   if (h->adapter) h->adapter->reset();
   h->safety.reset();
   return RT_SYNTH_OK;
@@ -664,6 +733,8 @@ rt_synth_status rt_synth_reset(rt_synth_handle* h) {
 rt_synth_status rt_synth_send_midi(rt_synth_handle* h, const uint8_t* bytes, int32_t len, int32_t sample_offset) {
   if (!h || (!bytes && len > 0) || len < 0) return RT_SYNTH_ERR_INVALID_ARGUMENT;
   if (h->rave) return len == 0 || h->rave->pushMidi(bytes, len) ? RT_SYNTH_OK : RT_SYNTH_ERR_QUEUE_FULL;
+  if (h->rave_synth)  // applied at the start of the next process() call (sample_offset ignored)
+    return len == 0 || h->rave_synth->pushMidi(bytes, len) ? RT_SYNTH_OK : RT_SYNTH_ERR_QUEUE_FULL;
   if (!h->synth) return RT_SYNTH_ERR_UNSUPPORTED;
   if (len == 0) return RT_SYNTH_OK;
   int32_t off = std::max<int32_t>(0, sample_offset);

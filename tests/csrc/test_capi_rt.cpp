@@ -4,7 +4,8 @@
 // model's rate and (synth, transfer) at 44.1 kHz through the resampling adapter, over >= 1000
 // random-size blocks with garbage MIDI and NaN/Inf input sprinkled in; output finite.
 // Also: corrupt model bytes (truncations, bit flips) are refused with a message, no crash.
-// With a second (rave) model: forward at 48 and 44.1 kHz with MIDI CCs and latent params,
+// With a second (rave) model: forward at 48 and 44.1 kHz with MIDI CCs and latent params
+// (and, with a pitch source, the synth method: notes through RaveSynth at 48 and 44.1 kHz),
 // encode and decode at the model's rate (blocks = random multiples of the ratio), same counts.
 // Usage: test_capi_rt MODEL.rtsynth [RAVE.rtsynth]
 #include <cmath>
@@ -216,9 +217,25 @@ int main(int argc, char** argv) {
       run_method(rave, RT_SYNTH_METHOD_FORWARD, 48000.0, 2);
       run_method(rave, RT_SYNTH_METHOD_FORWARD, 44100.0, 1);
       run_rave_codec(rave);
+      // A pitched model also plays from MIDI (method synth, RaveSynth); one without a pitch
+      // source refuses it.
+      rt_synth_options fo;
+      rt_synth_options_init(&fo);
+      fo.method = RT_SYNTH_METHOD_FORWARD;
       rt_synth_handle* h = nullptr;
-      CHECK(rt_synth_open_memory(rave.data(), rave.size(), "rave", nullptr, &h) == RT_SYNTH_ERR_UNSUPPORTED && !h,
-            "rave with the synth method must be unsupported");
+      bool pitched = false;
+      if (rt_synth_open_memory(rave.data(), rave.size(), "rave", &fo, &h) == RT_SYNTH_OK && h) {
+        pitched = rt_synth_method_count(h) == 4;
+        rt_synth_close(h);
+        h = nullptr;
+      }
+      if (pitched) {
+        run_method(rave, RT_SYNTH_METHOD_SYNTH, 48000.0, 2);
+        run_method(rave, RT_SYNTH_METHOD_SYNTH, 44100.0, 1);
+      } else {
+        CHECK(rt_synth_open_memory(rave.data(), rave.size(), "rave", nullptr, &h) == RT_SYNTH_ERR_UNSUPPORTED && !h,
+              "rave without a pitch source: the synth method must be unsupported");
+      }
       CHECK(rt_synth_open_memory(bytes.data(), bytes.size(), "ddsp", nullptr, &h) == RT_SYNTH_OK && h, "ddsp reopen");
       rt_synth_close(h);
     }
