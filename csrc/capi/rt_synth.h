@@ -67,8 +67,9 @@ enum {
                                  * method_info index 3 (docs/rave-engine.md "Playing from MIDI") */
   RT_SYNTH_METHOD_TRANSFER = 1, /* audio in -> f0/loudness tracking -> model -> audio out */
   RT_SYNTH_METHOD_CONTROLS = 2, /* in[0] = f0 (Hz), in[1] = loudness (dB), per sample -> audio */
-  /* Models of kind "rave" (docs/rave-engine.md). Their method_info index i is method
-   * RT_SYNTH_METHOD_FORWARD + i. TRANSFER on a rave model opens FORWARD. */
+  /* Models of kind "rave" (docs/rave-engine.md). Their method_info index i < 3 is method
+   * RT_SYNTH_METHOD_FORWARD + i (index 3, pitched models only: SYNTH). TRANSFER on a rave
+   * model opens FORWARD. */
   RT_SYNTH_METHOD_FORWARD = 3,  /* audio in -> encode -> latent controls (params, MIDI CCs) -> decode -> audio */
   RT_SYNTH_METHOD_ENCODE = 4,   /* audio in (1 ch) -> latent_size channels, one frame per `hop` samples */
   RT_SYNTH_METHOD_DECODE = 5    /* latent_size channels, one frame per `hop` samples -> audio (1 ch) */
