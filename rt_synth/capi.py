@@ -8,7 +8,7 @@ names another build of the library. The declarations given to cffi are read from
 itself, so the bridge cannot drift from it.
 
     from rt_synth.capi import CModel
-    m = CModel("exports/violin-ddsp.rtsynth", method="synth", voices=8)
+    m = CModel("exports/violin-live-ddsp.rtsynth", method="synth", voices=8)
     m.prepare(48000, 256)
     y = m.render([(0, b"\\x90\\x45\\x64"), (24000, b"\\x80\\x45\\x00")], 48000, block=256)
 """

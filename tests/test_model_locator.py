@@ -33,10 +33,10 @@ def model_env(tmp_path, monkeypatch):
 
 def test_shipped_models_are_known_by_name(model_env):
     names = {m.name for m in known_models()}
-    assert {"violin-ddsp", "violin-live-ddsp", "violin-rave"} <= names
+    assert {"violin-live-ddsp", "cello-ddsp", "flute-ddsp", "violin-rave"} <= names
     assert resolve_model("violin-live-ddsp").samefile(SHIPPED)
     assert resolve_model("violin-live-ddsp.rtsynth").samefile(SHIPPED)
-    assert resolve_model(None).name == "violin-ddsp.rtsynth"  # the default model
+    assert resolve_model(None).name == "violin-live-ddsp.rtsynth"  # the default model
 
 
 def test_user_folders_come_first(model_env):
@@ -44,16 +44,16 @@ def test_user_folders_come_first(model_env):
     user.mkdir(parents=True)
     shutil.copy(SHIPPED, user / "my-violin.rtsynth")
     assert resolve_model("my-violin") == user / "my-violin.rtsynth"
-    shutil.copy(SHIPPED, extra / "violin-ddsp.rtsynth")  # shadows the shipped one
-    assert resolve_model("violin-ddsp") == extra / "violin-ddsp.rtsynth"
+    shutil.copy(SHIPPED, extra / "cello-ddsp.rtsynth")  # shadows the shipped one
+    assert resolve_model("cello-ddsp") == extra / "cello-ddsp.rtsynth"
     by_name = {m.name: m for m in known_models()}
-    assert by_name["violin-ddsp"].source == "RT_SYNTH_MODEL_PATH"
+    assert by_name["cello-ddsp"].source == "RT_SYNTH_MODEL_PATH"
     assert by_name["my-violin"].source == "user"
 
 
 def test_unknown_name_lists_the_known_ones(model_env):
     with pytest.raises(UserError) as e:
-        resolve_model("cello-ddsp")
+        resolve_model("tuba-ddsp")
     assert "no known model" in str(e.value) and "violin-live-ddsp" in str(e.value)
 
 
@@ -89,9 +89,9 @@ def _wrong_inputs(tmp: Path) -> dict:
         "a FIFO": (str(fifo), "FIFO"),
         "a device": ("/dev/zero", "is a device"),
         "an empty file": (str(empty), "empty"),
-        "TorchScript": (str(ROOT / "exports" / "violin-ddsp.ts"), "TorchScript"),
-        "ONNX": (str(ROOT / "exports" / "violin-ddsp.onnx"), "ONNX"),
-        "a checkpoint": (str(ROOT / "exports" / "violin-ddsp.pt"), "PyTorch checkpoint"),
+        "TorchScript": (str(ROOT / "exports" / "violin-live-ddsp.ts"), "TorchScript"),
+        "ONNX": (str(ROOT / "exports" / "violin-live-ddsp.onnx"), "ONNX"),
+        "a checkpoint": (str(ROOT / "exports" / "violin-live-ddsp.pt"), "PyTorch checkpoint"),
         "garbage": (str(garbage), "not an rt-synth model file"),
         "a zip": (str(zipped), "zip archive"),
         "a missing file": (str(tmp / "nope" / "m.rtsynth"), "no such file"),

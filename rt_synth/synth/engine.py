@@ -17,7 +17,7 @@ def load_engine(model_path, voices: int = 8, max_block: int = 4096, sample_rate:
     path = Path(model_path)
     if not path.is_file():
         raise UserError(f"{path}: no such model file (export one with `rt-synth export`, "
-                        "or use exports/violin-ddsp.rtsynth)")
+                        "or use exports/violin-live-ddsp.rtsynth)")
     if not 1 <= voices <= 32:
         raise UserError(f"--voices must be in 1..32, got {voices}")
     try:
@@ -38,7 +38,7 @@ def load_host_engine(model_path, voices: int = 8, sample_rate: int | None = None
     path = Path(model_path)
     if not path.is_file():
         raise UserError(f"{path}: no such model file (export one with `rt-synth export`, "
-                        "or use exports/violin-ddsp.rtsynth)")
+                        "or use exports/violin-live-ddsp.rtsynth)")
     if not 1 <= voices <= 32:
         raise UserError(f"--voices must be in 1..32, got {voices}")
     try:

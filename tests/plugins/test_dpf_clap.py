@@ -145,7 +145,7 @@ def test_clap_state_round_trip_and_user_model(embed_build, clap_host, tmp_path):
     assert np.abs(y2 - y1).max() <= TOL and np.abs(y1).max() > 0.05
 
     # a user model named by the state replaces the bundled one (loaded off the audio thread)
-    other = VIOLIN.parent / "violin-ddsp.rtsynth"
+    other = VIOLIN.parent / "cello-ddsp.rtsynth"  # another shipped instrument
     (tmp_path / "user.state").write_bytes(dpf_state(str(other), dict(params)))
     y3, info = run_host(clap_host, plugin, rate, block, n, tmp_path, events=ev, extra=[f"load={tmp_path / 'user.state'}"])
     ref = c_abi_synth(other, ev, rate, n, block, params=params)

@@ -8,17 +8,15 @@ Also: the ceiling parameter is bounded (−24..+12 dB) and holds when raised, an
 signal passes the stage bit for bit."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from rt_synth import _core
 from rt_synth.capi import CModel
 
-EXPORTS = Path(__file__).resolve().parents[2] / "exports"
-DDSP_MODELS = [EXPORTS / "violin-ddsp.rtsynth", EXPORTS / "violin-live-ddsp.rtsynth"]
-RAVE_MODEL = EXPORTS / "violin-rave.rtsynth"
+from shipped import EXPORTS, RAVE_MODEL, SHIPPED_DDSP
+
+DDSP_MODELS = [EXPORTS / f"{name}.rtsynth" for name in SHIPPED_DDSP]
 RATES = [44100, 48000, 96000]
 BLOCKS = [7, 64, 1000, 1]  # cycled: odd, small and large blocks in one run
 SECONDS = 0.25
@@ -169,13 +167,13 @@ def test_ceiling_parameter_bounded_and_held(rave_engine):
 def test_normal_level_passes_bit_for_bit():
     """The DDSP controls method through the C ABI (stage included) equals DDSPModel's output
     (no stage) exactly when that stays below the threshold (ceiling − 1 dB)."""
-    c = CModel(DDSP_MODELS[1], "controls")
+    c = CModel(DDSP_MODELS[0], "controls")
     sr = c.sample_rate
     c.prepare(sr, 4096)
     n = sr // 2
     f0 = np.full(n, 330.0, np.float32)
     ld = np.linspace(-60.0, -25.0, n).astype(np.float32)
-    m = _core.DDSPModel(str(DDSP_MODELS[1]))
+    m = _core.DDSPModel(str(DDSP_MODELS[0]))
     m.prepare(sr, 4096)
     ref = np.concatenate([m.process(f0[i:i + 4096], ld[i:i + 4096]) for i in range(0, n, 4096)])
     y = np.concatenate([c.process(inputs=[f0[i:i + 4096], ld[i:i + 4096]])[0] for i in range(0, n, 4096)])
