@@ -24,6 +24,10 @@ def register(sub) -> None:
     models = p.add_subparsers(dest="model", metavar="MODEL", required=True)
     d = models.add_parser("ddsp", help="DDSP harmonic-plus-noise model")
     _common(d, "base")
+    d.add_argument("--init", default=None, metavar="WEIGHTS",
+                   help="start a new run from these weights (a shipped exports/NAME.pt, a run folder "
+                        "or a checkpoint): its config and step carry over, the learning-rate "
+                        "schedule continues; ignored when --out already holds a run")
     d.set_defaults(func=_train_ddsp)
     r = models.add_parser("rave", help="RAVE-style variational autoencoder (timbre transfer)")
     _common(r, "base")
@@ -36,7 +40,7 @@ def _train_ddsp(args) -> int:
     from rt_synth.train.ddsp_trainer import train_ddsp
 
     run = train_ddsp(args.data, args.out, args.config, args.steps, args.batch_size, args.lr,
-                     args.workers, args.seed)
+                     args.workers, args.seed, init=args.init)
     print(f"run folder: {run}")
     return 0
 

@@ -20,7 +20,7 @@ from rt_synth.errors import UserError
 from rt_synth.dsp.spectral_loss import MultiScaleSpectralLoss
 from rt_synth.models.ddsp.config import DDSPConfig, get_config
 from rt_synth.models.ddsp.model import DDSPModel
-from rt_synth.train.checkpoint import write_run_info
+from rt_synth.train.checkpoint import load_model_payload, write_run_info
 from rt_synth.train.distributed import init_distributed, shutdown
 from rt_synth.train.loop import TrainingRun, exponential_lr
 
@@ -57,7 +57,11 @@ def random_crop(batch: dict, frames: int, hop: int, delay: int) -> tuple:
 
 def train_ddsp(data: str, out: str, config_name: str = "base", steps: int = 10_000,
                batch_size: int | None = None, learning_rate: float | None = None,
-               workers: int = 0, seed: int = 0) -> Path:
+               workers: int = 0, seed: int = 0, init: str | None = None) -> Path:
+    """Trains (or resumes) the run in `out`. init: a model payload (a shipped exports/NAME.pt,
+    a run folder, a checkpoint) whose weights, config and step a *new* run starts from: the
+    learning-rate schedule continues at that step, the optimiser starts fresh. A run that
+    already exists resumes and ignores init."""
     from rt_synth.data.dataset import AudioFeatureDataset, load_dataset_info
 
     dist = init_distributed()
@@ -75,6 +79,14 @@ def train_ddsp(data: str, out: str, config_name: str = "base", steps: int = 10_0
         if saved.get("kind") != "ddsp":
             raise UserError(f"{run_dir} holds a {saved.get('kind')} run, not ddsp")
         config = DDSPConfig.from_dict(saved["config"])
+        init = None
+    init_payload = None
+    if init:
+        init_payload = load_model_payload(init)
+        if init_payload.get("kind") != "ddsp":
+            raise UserError(f"--init {init} holds a {init_payload.get('kind')} model, not ddsp")
+        config = DDSPConfig.from_dict(init_payload["config"]).with_overrides(
+            batch_size=batch_size, learning_rate=learning_rate)
     if int(info["sample_rate"]) != config.sample_rate or int(info["hop"]) != config.hop:
         raise UserError(f"dataset {data} is at {info['sample_rate']} Hz / hop {info['hop']}, "
                         f"the model needs {config.sample_rate} Hz / hop {config.hop}: "
@@ -92,13 +104,18 @@ def train_ddsp(data: str, out: str, config_name: str = "base", steps: int = 10_0
     run = TrainingRun(run_dir, dist, steps, config.sample_rate)
     modules = {"decoder": model.decoder, "optimizer": optimizer, "scheduler": scheduler}
     resumed = run.resume(modules)
+    if init_payload is not None and not resumed:
+        warm_start(model, optimizer, scheduler, run, init_payload, init)
     if dist.is_main:
         if resumed:
             print(f"resuming {run_dir} at step {run.state.step}")
+        elif init_payload is not None:
+            print(f"starting {run_dir} from {init} at step {run.state.step}")
         write_run_info(run_dir, {"kind": "ddsp", "config": config.to_dict(),
                                  "config_name": config_name, "dataset": str(Path(data).resolve()),
                                  "normalisation": norm, "world_size": dist.world_size,
-                                 "feature_delay": FEATURE_DELAY})
+                                 "feature_delay": FEATURE_DELAY,
+                                 **({"init": str(Path(init).resolve())} if init_payload is not None else {})})
     if run.state.step >= steps:
         if dist.is_main:
             print(f"{run_dir} is already at step {run.state.step} ≥ {steps}: nothing to do")
@@ -153,6 +170,19 @@ def train_ddsp(data: str, out: str, config_name: str = "base", steps: int = 10_0
     run.close()
     shutdown(dist)
     return run_dir
+
+
+def warm_start(model: DDSPModel, optimizer, scheduler, run: TrainingRun, payload: dict, source: str) -> None:
+    """Load `payload`'s decoder weights and continue the learning-rate schedule at its step."""
+    try:
+        model.decoder.load_state_dict(payload["state_dict"])
+    except RuntimeError as exc:
+        raise UserError(f"--init {source}: its weights do not fit the model ({exc})") from exc
+    step = int(payload.get("step", 0))
+    run.state.step = step
+    scheduler.last_epoch = step
+    for group, base, fn in zip(optimizer.param_groups, scheduler.base_lrs, scheduler.lr_lambdas):
+        group["lr"] = base * fn(step)
 
 
 @torch.no_grad()

@@ -95,3 +95,46 @@ def test_interrupted_run_saves_its_step_and_resumes_there(tiny_dataset, tmp_path
     assert main(["train", "ddsp", "--data", str(tiny_dataset), "--out", str(run),
                  "--config", "tiny", "--steps", str(step + 2)]) == 0
     assert torch.load(run / "checkpoints" / "last.pt", weights_only=False)["step"] == step + 2
+
+
+def test_init_starts_a_new_run_from_shipped_weights(tiny_dataset, tmp_path):
+    """--init: a new run takes the weights, config and step of a model payload (what export
+    writes as NAME.pt), the learning-rate schedule continues there, and it trains on."""
+    from rt_synth.models.ddsp.config import DDSPConfig
+    from rt_synth.train.loop import exponential_lr
+
+    first = tmp_path / "first"
+    base = ["train", "ddsp", "--data", str(tiny_dataset), "--config", "tiny"]
+    assert main(base + ["--out", str(first), "--steps", "20"]) == 0
+    assert main(["export", str(first), "--out", str(tmp_path / "exp" / "first")]) == 0
+    shipped = tmp_path / "exp" / "first.pt"
+    w20 = torch.load(shipped, weights_only=False)["state_dict"]
+
+    warm = tmp_path / "warm"
+    # --config is ignored where --init gives one: the payload's own config wins
+    assert main(["train", "ddsp", "--data", str(tiny_dataset), "--out", str(warm), "--init", str(shipped),
+                 "--steps", "30"]) == 0
+    last = torch.load(warm / "checkpoints" / "last.pt", weights_only=False)
+    assert last["step"] == 30
+    cfg = DDSPConfig.from_dict(json.loads((warm / "run.json").read_text())["config"])
+    assert cfg.hidden_size == DDSPConfig.from_dict(torch.load(shipped, weights_only=False)["config"]).hidden_size
+    assert json.loads((warm / "run.json").read_text())["init"] == str(shipped.resolve())
+    assert min(s for s, _ in last["history"]["train"]) > 20  # its history starts after the payload's step
+    w30 = _weights(warm)
+    assert any(not torch.equal(w20[k], w30[k]) for k in w20)  # it trained on
+    # the schedule continued from step 20: at 30 its rate is the decayed one, not the initial one
+    sched = last["modules"]["scheduler"]
+    assert sched["last_epoch"] == 30
+    assert abs(sched["_last_lr"][0] - cfg.learning_rate * exponential_lr(30, cfg.lr_decay_steps)) < 1e-12
+
+
+def test_init_with_a_model_of_another_kind_is_a_clear_error(tiny_dataset, tmp_path):
+    bad = tmp_path / "rave.pt"
+    torch.save({"kind": "rave", "config": {}, "state_dict": {}}, bad)
+    import pytest
+
+    from rt_synth.errors import UserError
+    from rt_synth.train.ddsp_trainer import train_ddsp
+
+    with pytest.raises(UserError, match="rave.pt holds a rave model, not ddsp"):
+        train_ddsp(str(tiny_dataset), str(tmp_path / "run"), "tiny", 10, init=str(bad))
