@@ -36,6 +36,7 @@ class FilteredNoise {
  private:
   int hop_ = 0, bands_ = 0, len_ = 0;
   int pos_ = 0;
+  bool avx2_ = false;  // the frame's IR and convolution in AVX2+FMA (chosen at prepare)
   std::vector<float> table_;  // [B][L]: roll(irfft(unit bin b), L/2) · window
   std::vector<float> ir_;     // [L]
   std::vector<float> ola_;    // [H + L − 1]: current frame's head + pending tails

@@ -3,11 +3,41 @@
 #include <algorithm>
 #include <cmath>
 
+#include "util/cpu_features.h"
+
 namespace rt_synth::dsp {
 
 namespace {
 constexpr double kTwoPi = 6.283185307179586476925286766559;
+
+// Partials 1..k_n: acc += A_k(n)·s_k, then s_{k+1} = 2cosθ·s_k − s_{k−1}. Loop over samples
+// inside, so it vectorises: once for the baseline ISA, once for AVX2+FMA (4 doubles a lane).
+__attribute__((always_inline)) inline void partialsImpl(const double* amp_prev, const double* amp_delta, int k_n,
+                                                        const double* ramp, double* s_prev, double* s_cur,
+                                                        const double* c2, double* acc, int n) {
+  for (int k = 0; k < k_n; ++k) {
+    const double a0 = amp_prev[k], da = amp_delta[k];
+    for (int i = 0; i < n; ++i) {
+      const double s = s_cur[i];
+      acc[i] += (a0 + da * ramp[i]) * s;
+      const double next = c2[i] * s - s_prev[i];
+      s_prev[i] = s;
+      s_cur[i] = next;
+    }
+  }
 }
+
+void partialsPortable(const double* amp_prev, const double* amp_delta, int k_n, const double* ramp,
+                      double* s_prev, double* s_cur, const double* c2, double* acc, int n) {
+  partialsImpl(amp_prev, amp_delta, k_n, ramp, s_prev, s_cur, c2, acc, n);
+}
+
+__attribute__((target("avx2,fma"))) void partialsAvx2(const double* amp_prev, const double* amp_delta, int k_n,
+                                                      const double* ramp, double* s_prev, double* s_cur,
+                                                      const double* c2, double* acc, int n) {
+  partialsImpl(amp_prev, amp_delta, k_n, ramp, s_prev, s_cur, c2, acc, n);
+}
+}  // namespace
 
 void HarmonicOscillator::prepare(double sample_rate, int hop, int n_harmonics) {
   sr_ = sample_rate;
@@ -21,6 +51,7 @@ void HarmonicOscillator::prepare(double sample_rate, int hop, int n_harmonics) {
   s_cur_.assign(hop_, 0.0);
   c2_.assign(hop_, 0.0);
   acc_.assign(hop_, 0.0);
+  avx2_ = cpu_has_avx2_fma();
   reset();
 }
 
@@ -31,6 +62,7 @@ void HarmonicOscillator::reset() {
   f0_.reset(0.0);
   std::fill(amp_prev_.begin(), amp_prev_.end(), 0.0);
   std::fill(amp_delta_.begin(), amp_delta_.end(), 0.0);
+  k_active_ = 0;
 }
 
 void HarmonicOscillator::beginFrame(double f0_hz, const float* amplitudes) {
@@ -44,6 +76,10 @@ void HarmonicOscillator::beginFrame(double f0_hz, const float* amplitudes) {
     amp_prev_[k] = prev;
     amp_delta_[k] = static_cast<double>(amplitudes[k]) - prev;
   }
+  // Partials above the highest one that sounds in this frame (amplitude 0 at both ends of
+  // the ramp: above Nyquist, control_scaling.cpp) add exactly 0: the recurrence stops there.
+  k_active_ = k_;
+  while (k_active_ > 0 && amp_prev_[k_active_ - 1] == 0.0 && amp_delta_[k_active_ - 1] == 0.0) --k_active_;
   pos_ = 0;
 }
 
@@ -73,17 +109,8 @@ void HarmonicOscillator::render(float* out, int n) {
   }
   phase_ = p;
 
-  // Partial k: acc += A_k(n)·s_k, then s_{k+1} = 2cosθ·s_k − s_{k−1}. Loop over samples inside.
-  for (int k = 0; k < k_; ++k) {
-    const double a0 = amp_prev_[k], da = amp_delta_[k];
-    for (int i = 0; i < avail; ++i) {
-      const double s = s_cur[i];
-      acc[i] += (a0 + da * ramp[i]) * s;
-      const double next = c2[i] * s - s_prev[i];
-      s_prev[i] = s;
-      s_cur[i] = next;
-    }
-  }
+  (avx2_ ? partialsAvx2 : partialsPortable)(amp_prev_.data(), amp_delta_.data(), k_active_, ramp, s_prev, s_cur,
+                                            c2, acc, avail);
   for (int i = 0; i < avail; ++i) out[i] = static_cast<float>(acc[i]);
   pos_ += avail;
 }

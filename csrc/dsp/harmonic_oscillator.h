@@ -6,7 +6,9 @@
 // sin(2πkp) comes from the Chebyshev recurrence s_k = 2·cos(2πp)·s_{k-1} − s_{k-2} in double
 // (one sin and one cos per sample, one multiply-add per partial per sample). Rounding errors
 // of the recurrence grow at most ~k²·ε/2, i.e. < 1e-12 for K = 64; the test bounds it.
-// The inner loop runs over the samples of a chunk (not over partials), so it vectorises.
+// The inner loop runs over the samples of a chunk (not over partials), so it vectorises (AVX2+FMA
+// where the CPU has it, chosen at prepare). Partials silent at both ends of a frame's ramp
+// (those above Nyquist) are skipped from the top: a high note costs less than a low one.
 #pragma once
 #include <vector>
 
@@ -35,6 +37,8 @@ class HarmonicOscillator {
   double sr_ = 48000.0;
   int hop_ = 0;
   int k_ = 0;
+  int k_active_ = 0;  // partials 1..k_active_ sound in the current frame
+  bool avx2_ = false;
   int pos_ = 0;  // samples of the current frame already rendered
   bool started_ = false;
   double phase_ = 0.0;
