@@ -126,4 +126,24 @@ void DDSPNetwork::step(const float* f0_hz, const float* loudness_db, float* raw,
   head_.forward(xf_.data(), raw, batch);
 }
 
+void DDSPNetwork::swapRows(int first, int count) noexcept {
+  if (first == 0 || count <= 0) return;
+  float* h = gru_.hidden();
+  const std::size_t G = g_;
+  for (int v = 0; v < count; ++v) {
+    float* a = h + v * G;
+    float* b = h + (first + v) * G;
+    for (std::size_t i = 0; i < G; ++i) std::swap(a[i], b[i]);
+  }
+}
+
+void DDSPNetwork::stepGroup(int first, const float* f0_hz, const float* loudness_db, float* raw, int batch) noexcept {
+  if (batch <= 0 || first < 0 || first + batch > max_voices_) return;
+  // The GRU steps slots 0..batch-1: bring the group's states there and back (first >= batch
+  // or first == 0, so the two ranges never overlap).
+  swapRows(first, batch);
+  step(f0_hz, loudness_db, raw, batch);
+  swapRows(first, batch);
+}
+
 }  // namespace rt_synth

@@ -28,7 +28,7 @@
 #include "format/model_file.h"
 #include "host/stream_engine.h"
 #include "models/ddsp_config.h"
-#include "synth/bank_network.h"
+#include "models/ddsp_network.h"
 #include "synth/event_queue.h"
 #include "dsp/output_limiter.h"
 #include "synth/midi_parser.h"
@@ -136,7 +136,7 @@ class SynthEngine : public StreamEngine {
   int usableVoices() const noexcept;
 
   DDSPConfig cfg_;
-  BankNetwork net_;  // = DDSPNetwork (same ops) + stepGroup() for the lookahead
+  DDSPNetwork net_;  // stepGroup() for the lookahead's voice groups
   int max_voices_ = 8;
   int max_block_ = 0;
   bool prepared_ = false;

@@ -9,8 +9,8 @@
 //   - lookahead_frames = 1: the output equals the lookahead-free engine's for the same MIDI
 //     delayed by one hop, and it is bit-identical for blocks 64 / 37 / 1 / 191
 //   - RPN 0 (CC101/100 = 0, CC6 semitones, CC38 cents) sets bend_range_semitones
-//   - BankNetwork (the synth's network, with group steps) == DDSPNetwork bit for bit, and a
-//     group step == the same voices stepped in the full batch
+//   - DDSPNetwork group steps (the synth's lookahead) == the same voices stepped in one batch,
+//     and two networks stepped alike are bit-identical
 // Usage: test_engine_rt MODEL.rtsynth
 #include <algorithm>
 #include <cmath>
@@ -24,7 +24,6 @@
 #include "alloc_counter.h"
 #include "format/model_file.h"
 #include "models/ddsp_network.h"
-#include "synth/bank_network.h"
 #include "synth/engine.h"
 #include "synth/midi_parser.h"
 #include "test_common.h"
@@ -183,15 +182,14 @@ int64_t allocRun(Engine& e, int max_block, uint32_t seed, float* peak_synth, flo
   return rt_test::allocation_count() - before;
 }
 
-void testBankNetwork(const char* path) {
+void testGroupSteps(const char* path) {
   ModelFile f;
   DDSPConfig cfg;
   if (ModelFile::load(path, f) || DDSPConfig::read(f, cfg)) {
     CHECK(false, "model");
     return;
   }
-  DDSPNetwork ref;
-  BankNetwork bank, grouped;
+  DDSPNetwork ref, bank, grouped;
   CHECK(ref.load(f, cfg).ok() && bank.load(f, cfg).ok() && grouped.load(f, cfg).ok(), "load");
   ref.prepare(8);
   bank.prepare(8);
@@ -216,8 +214,8 @@ void testBankNetwork(const char* path) {
       same_grouped = same_grouped && std::fabs(a[i] - c[i]) <= 1e-5f * (1.f + std::fabs(a[i]));
     }
   }
-  CHECK(same, "BankNetwork::step != DDSPNetwork::step");
-  CHECK(same_grouped, "BankNetwork group steps (3+3+2) != one step of 8 (GRU states per group)");
+  CHECK(same, "two DDSPNetworks stepped alike differ");
+  CHECK(same_grouped, "DDSPNetwork group steps (3+3+2) != one step of 8 (GRU states per group)");
 }
 
 }  // namespace
@@ -230,7 +228,7 @@ int main(int argc, char** argv) {
   }
   testRpnParser();
   testRpnEngine(path);
-  testBankNetwork(path);
+  testGroupSteps(path);
 
   // 1. Allocations: synth with 8 voices and transfer with input audio, 48 and 44.1 kHz,
   //    lookahead on (block < hop) and off.
