@@ -16,7 +16,9 @@
 // (rt_synth.synth.jack_session --compare-metro).
 //
 // xruns: the server's xrun notifications (jack_set_xrun_callback), the same events PortAudio
-// turns into the sounddevice path's status flags.
+// turns into the sounddevice path's status flags. The report also lists when each came
+// ("xrun_times", CLOCK_MONOTONIC seconds: Python's time.monotonic()), so that a harness can
+// count the xruns of a chosen window (jack_session --compare-metro).
 #include <jack/jack.h>
 #include <jack/midiport.h>
 
@@ -111,6 +113,10 @@ struct Live {
   std::atomic<int64_t> over_half{0}, over_period{0};  // callbacks that took > 50 % / > 100 % of their period
   std::atomic<double> load_max{0.0}, load_sum{0.0}, sq{0.0};
   std::atomic<float> peak{0.f};
+  // When each xrun was notified (the notification thread writes, main reads after deactivate).
+  static constexpr int kMaxXrunTimes = 4096;
+  double xrun_times[kMaxXrunTimes] = {};
+  std::atomic<int> n_xrun_times{0};
 };
 
 int process_cb(jack_nframes_t nframes, void* arg) {
@@ -170,7 +176,13 @@ int process_cb(jack_nframes_t nframes, void* arg) {
 }
 
 int xrun_cb(void* arg) {
-  static_cast<Live*>(arg)->xruns.fetch_add(1, std::memory_order_relaxed);
+  Live& L = *static_cast<Live*>(arg);
+  L.xruns.fetch_add(1, std::memory_order_relaxed);
+  const int i = L.n_xrun_times.load(std::memory_order_relaxed);
+  if (i < Live::kMaxXrunTimes) {
+    L.xrun_times[i] = now_s();
+    L.n_xrun_times.store(i + 1, std::memory_order_release);
+  }
   return 0;
 }
 
@@ -358,6 +370,11 @@ int main(int argc, char** argv) {
   add("  \"events_dropped\": %lld,\n", static_cast<long long>(
       L->midi_dropped.load() + (eng ? eng->synth().stats().events_dropped : 0)));
   add("  \"midi_port\": \"%s:midi_in\",\n", json_escape(cname).c_str());
+  add("  \"started_monotonic\": %.6f,\n", t_start);
+  json += "  \"xrun_times\": [";
+  for (int i = 0, n = L->n_xrun_times.load(std::memory_order_acquire); i < n; ++i)
+    add(i ? ", %.6f" : "%.6f", L->xrun_times[i]);
+  json += "],\n";
   if (!a.record.empty()) {
     if (!write_wav(a.record, L->rec.data(), L->rec_pos.load(), static_cast<int>(L->sample_rate))) {
       std::fprintf(stderr, "rt-synth-jack: cannot write %s\n", a.record.c_str());

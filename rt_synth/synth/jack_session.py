@@ -168,7 +168,9 @@ def hold_notes_on(server: str, env: dict, model: str, seconds: float, voices: in
                 for note in notes:
                     out.send_message([0x90, note, 100])
                 time.sleep(0.3)
+            window = (time.monotonic(), None)  # the notes sound, the sender has left the graph
             time.sleep(seconds)
+            window = (window[0], time.monotonic())
             with midi_sender(server, env, "rtsynth-sender") as out:
                 time.sleep(0.3)
                 for note in notes:
@@ -179,7 +181,16 @@ def hold_notes_on(server: str, env: dict, model: str, seconds: float, voices: in
             if live.poll() is None:
                 live.kill()
                 live.wait()
-        return json.loads(report.read_text())
+        return with_window(json.loads(report.read_text()), *window)
+
+
+def with_window(report: dict, t0: float, t1: float) -> dict:
+    """`report` with the measured window (monotonic seconds) and the xruns notified inside it
+    (from the native client's "xrun_times"; None for a client that does not list them)."""
+    times = report.get("xrun_times")
+    report["window_s"] = [t0, t1]
+    report["xruns_in_window"] = None if times is None else sum(t0 <= t < t1 for t in times)
+    return report
 
 
 def new_server_name(tag: str = "rtsynth") -> str:
@@ -194,10 +205,12 @@ def hold_notes_live(model: str, seconds: float, voices: int = 8, block: int = 12
         return hold_notes_on(server, env, model, seconds, voices, block, report, notes, backend)
 
 
-def metro_xruns_on(server: str, env: dict, seconds: float) -> dict:
-    """jack_metro (a trivial C client: 880 Hz beeps at 120 bpm) on `server` for `seconds`, with
-    the native client's xrun probe (`rt-synth-jack --count-xruns`: an empty process callback
-    and the server's xrun notifications). Returns the probe's report (xruns, blocks, seconds)."""
+def metro_xruns_on(server: str, env: dict, seconds: float, settle: float = 1.0) -> dict:
+    """jack_metro (a trivial C client: 880 Hz beeps at 120 bpm) on `server`, with the native
+    client's xrun probe (`rt-synth-jack --count-xruns`: an empty process callback and the
+    server's xrun notifications) for settle + seconds + 1 s. Returns the probe's report (xruns,
+    blocks, seconds), with the xruns of the `seconds` after the first `settle` ones
+    ("xruns_in_window", the window an rt-synth phase is counted over too)."""
     from rt_synth.synth.live_jack import client_command
 
     metro = shutil.which("jack_metro")
@@ -210,9 +223,10 @@ def metro_xruns_on(server: str, env: dict, seconds: float) -> dict:
         try:
             if not wait_for(lambda: "metro:" in jack_ports(server, env), 10):
                 raise RuntimeError("jack_metro never appeared on the server")
-            probe = subprocess.run(client_command(count_xruns=True, client_name="xrun-probe", duration=seconds,
-                                                  report=rep, quiet=True), env=env, capture_output=True,
-                                   text=True, timeout=seconds + 60)
+            t0 = time.monotonic() + settle
+            probe = subprocess.run(client_command(count_xruns=True, client_name="xrun-probe",
+                                                  duration=settle + seconds + 1.0, report=rep, quiet=True),
+                                   env=env, capture_output=True, text=True, timeout=seconds + 60)
             if probe.returncode != 0:
                 raise RuntimeError("xrun probe failed: " + probe.stdout + probe.stderr)
         finally:
@@ -222,7 +236,7 @@ def metro_xruns_on(server: str, env: dict, seconds: float) -> dict:
             except subprocess.TimeoutExpired:
                 tone.kill()
                 tone.wait()
-        return json.loads(rep.read_text())
+        return with_window(json.loads(rep.read_text()), t0, t0 + seconds)
 
 
 def load_average() -> list[float]:
@@ -243,7 +257,11 @@ def compare_metro(model: str, seconds: float, voices: int = 8, block: int = 128,
     """One dummy server (48 kHz, period `block`), `rounds` rounds of: seconds/rounds of jack_metro
     + the xrun probe, then seconds/rounds of `rt-synth live` per backend holding `voices` notes
     (interleaved, so the machine's changing load falls on every phase alike). Returns each
-    client's total xruns, jackd's own notices per phase, and the load average before/after."""
+    client's total xruns, jackd's own notices per phase, and the load average before/after;
+    with the native clients' xrun times, also the xruns of each phase's measured window
+    ("xruns_in_window": the same seconds/rounds for every phase, with only the measured
+    clients in the graph: not the MIDI sender that holds and releases rt-synth's notes, nor
+    the start and stop of either client) and their ratio ("ratio_B_window")."""
     seg = seconds / rounds
     server = new_server_name("rtsynth-cmp")
     names = ["jack_metro"] + ["rt_synth_" + b for b in backends]
@@ -257,7 +275,7 @@ def compare_metro(model: str, seconds: float, voices: int = 8, block: int = 128,
             for _ in range(rounds):
                 for n in names:
                     start = log.stat().st_size
-                    r = (metro_xruns_on(server, env, seg + 2.0) if n == "jack_metro" else
+                    r = (metro_xruns_on(server, env, seg) if n == "jack_metro" else
                          hold_notes_on(server, env, model, seg, voices, block, notes=CHORD[:voices],
                                        backend=n[len("rt_synth_"):]))
                     with open(log, errors="replace") as f:
@@ -265,6 +283,8 @@ def compare_metro(model: str, seconds: float, voices: int = 8, block: int = 128,
                         notices = xrun_notices(f.read())
                     tot = out[n]
                     tot["xruns"] += r["xruns"]
+                    if r.get("xruns_in_window") is not None:
+                        tot["xruns_in_window"] = tot.get("xruns_in_window", 0) + r["xruns_in_window"]
                     tot["blocks"] += r["blocks"]
                     tot["xruns_per_minute"] = tot["xruns"] / max(1e-9, tot["blocks"] * block / 48000 / 60)
                     tot["callback_errors"] += r.get("callback_errors", 0)
@@ -284,6 +304,9 @@ def compare_metro(model: str, seconds: float, voices: int = 8, block: int = 128,
         out[f"ratio_{b}"] = ratio(out["rt_synth_" + b]["xruns"], out["jack_metro"]["xruns"])
         out[f"ratio_{b}_jackd_notices"] = ratio(out["rt_synth_" + b]["jackd_notices"],
                                                 out["jack_metro"]["jackd_notices"])
+        if "xruns_in_window" in out["rt_synth_" + b]:
+            out[f"ratio_{b}_window"] = ratio(out["rt_synth_" + b]["xruns_in_window"],
+                                             out["jack_metro"]["xruns_in_window"])
     return out
 
 
@@ -309,15 +332,22 @@ def main(argv=None) -> int:
         r = compare_metro(a.model, a.seconds, a.voices, a.block, backends, a.rounds)
         print(json.dumps(r, indent=1))
         for n in ["jack_metro"] + ["rt_synth_" + b for b in backends]:
+            win = r[n].get("xruns_in_window")
             print(f"  {n:20s} xruns {r[n]['xruns']:4d} in {r[n]['blocks']} blocks "
-                  f"({r[n]['xruns_per_minute']:.1f}/min); jackd notices {r[n]['jackd_notices']}: {r[n]['jackd']}")
+                  f"({r[n]['xruns_per_minute']:.1f}/min)"
+                  + (f", {win} in the measured windows" if win is not None else "")
+                  + f"; jackd notices {r[n]['jackd_notices']}: {r[n]['jackd']}")
         print(f"xruns in {a.seconds:g} s each, {a.voices} voices, block {a.block}, load average "
               f"{r['load_average_before']} -> {r['load_average_after']}: jack_metro {r['jack_metro']['xruns']}"
               + "".join(f", rt-synth ({b}) {r['rt_synth_' + b]['xruns']} ({r['ratio_' + b]:.2f}x)"
                         for b in backends)
               + "; jackd's notices: jack_metro " + str(r["jack_metro"]["jackd_notices"])
               + "".join(f", rt-synth ({b}) {r['rt_synth_' + b]['jackd_notices']} "
-                        f"({r['ratio_' + b + '_jackd_notices']:.2f}x)" for b in backends))
+                        f"({r['ratio_' + b + '_jackd_notices']:.2f}x)" for b in backends)
+              + "".join(f"; in the measured windows ({a.seconds:g} s each): jack_metro "
+                        f"{r['jack_metro']['xruns_in_window']}, rt-synth ({b}) "
+                        f"{r['rt_synth_' + b]['xruns_in_window']} ({r['ratio_' + b + '_window']:.2f}x)"
+                        for b in backends if 'ratio_' + b + '_window' in r))
         return 0 if all(r["rt_synth_" + b].get("callback_errors", 1) == 0 for b in backends) else 1
     stats = hold_notes_live(a.model, a.seconds, a.voices, a.block, notes=CHORD[:a.voices], backend=a.backend)
     print(json.dumps(stats, indent=1))

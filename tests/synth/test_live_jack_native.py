@@ -5,11 +5,15 @@ and reports both counts. Xrun COUNTS are wall-clock figures of a shared machine:
 reported (docs/live-jack.md), never asserted. Needs jackd2, jack_metro and the client built with
 libjack-jackd2-dev: scripts/setup.sh installs them (no skip)."""
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 
-from rt_synth.synth.jack_session import compare_metro, hold_notes_live
-from rt_synth.synth.live_jack import jack_client_path
+from rt_synth.synth.jack_session import (compare_metro, dummy_jack, hold_notes_live, new_server_name,
+                                         with_window)
+from rt_synth.synth.live_jack import client_command, jack_client_path
 
 
 def test_native_client_is_built():
@@ -33,6 +37,47 @@ def test_native_live_holds_eight_voices(synth_model, tmp_path):
     assert 0.0 < stats["callback_load_mean"] <= stats["callback_load_max"], stats
     assert 0 <= stats["callbacks_over_period"] <= stats["callbacks_over_half_period"] <= stats["blocks"], stats
     assert stats["lookahead_frames"] == 1, stats  # block 128 < hop 192: the engine's lookahead
+    # the xruns' times, and the measured window (notes held, the MIDI sender gone)
+    times = stats["xrun_times"]
+    assert len(times) == stats["xruns"] and times == sorted(times), stats
+    t0, t1 = stats["window_s"]
+    assert 4.9 < t1 - t0 < 6.0 and t0 > stats["started_monotonic"], stats
+    assert 0 <= stats["xruns_in_window"] <= stats["xruns"], stats
+
+
+def test_xrun_times_are_when_the_server_saw_them(tmp_path):
+    """A client stopped (SIGSTOP) for 0.2 s misses its cycles: the server notifies xruns, and the
+    report dates them in that stop (they arrive when the client runs again)."""
+    server = new_server_name("xrun-times")
+    rep = tmp_path / "probe.json"
+    with dummy_jack(server, period=128) as env:
+        p = subprocess.Popen(client_command(count_xruns=True, client_name="probe", duration=3.0, report=rep,
+                                            quiet=True), env=env)
+        try:
+            time.sleep(1.0)
+            t0 = time.monotonic()
+            p.send_signal(signal.SIGSTOP)
+            time.sleep(0.2)
+            p.send_signal(signal.SIGCONT)
+            t1 = time.monotonic()
+            assert p.wait(timeout=30) == 0
+        finally:
+            if p.poll() is None:
+                os.kill(p.pid, signal.SIGCONT)
+                p.kill()
+                p.wait()
+    r = json.loads(rep.read_text())
+    times = r["xrun_times"]
+    assert r["xruns"] >= 1 and len(times) == r["xruns"], r
+    in_stop = with_window(dict(r), t0, t1 + 0.5)["xruns_in_window"]
+    assert in_stop >= 1, (t0, t1, times)
+    assert all(t >= r["started_monotonic"] for t in times), r
+
+
+def test_window_counts_only_its_own_xruns():
+    r = with_window({"xrun_times": [1.0, 2.0, 2.5, 3.0, 9.0]}, 2.0, 3.0)
+    assert r["xruns_in_window"] == 2 and r["window_s"] == [2.0, 3.0]  # [t0, t1)
+    assert with_window({"xruns": 4}, 0.0, 1.0)["xruns_in_window"] is None  # no times: not counted
 
 
 def test_native_client_refuses_a_bad_model(tmp_path):
@@ -53,6 +98,8 @@ def test_compare_metro_reports_both(synth_model):
     assert x["callback_errors"] == 0 and x["runs"][0]["max_active_voices"] == 8, r
     assert x["runs"][0]["backend"] == "jack-native", r
     assert len(r["load_average_before"]) == 3 and "ratio_jack" in r and "ratio_jack_jackd_notices" in r, r
+    assert "ratio_jack_window" in r and 0 <= m["xruns_in_window"] <= m["xruns"], r
+    assert 0 <= x["xruns_in_window"] <= x["xruns"], r
     assert m["jackd_notices"] >= 0 and x["jackd_notices"] >= 0, r
 
 
