@@ -14,6 +14,7 @@ DDSP_INSTRUMENTS = {
     "clarinet-ddsp": "clarinet",
     "trumpet-ddsp": "trumpet",
     "alto-sax-ddsp": "alto sax",
+    "oboe-ddsp": "oboe",
 }
 SHIPPED_DDSP = list(DDSP_INSTRUMENTS)
 RAVE_MODEL = EXPORTS / "violin-rave.rtsynth"

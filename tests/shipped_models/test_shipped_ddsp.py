@@ -1,5 +1,5 @@
 """The shipped DDSP instruments (tests/shipped_models/shipped.py: violin, cello, flute, clarinet,
-trumpet, alto sax, all at the live size): each one's files are one model, and each
+oboe, trumpet, alto sax, all at the live size): each one's files are one model, and each
 resynthesises phrases of its own instrument that it never saw within issue 13's bounds
 (f0 <= 20 cents, loudness <= 2 dB), scored by trackers that are not the model's own
 (librosa pYIN, an RMS curve)."""
