@@ -9,17 +9,20 @@
 namespace rt_synth::dsp {
 
 namespace {
-// ir[L] = Σ_b m[b]·table[b][·], then y[s..s+L) += u[s]·ir for every noise sample s: the frame's
-// IR and its full causal convolution, as sums of scaled contiguous rows (vectorised: once for
-// the baseline ISA, once for AVX2+FMA).
-__attribute__((always_inline)) inline void frameImpl(const float* table, const float* magnitudes, int bands,
-                                                     int L, const float* noise, int H, float* ir, float* y) {
+// ir[L] = Σ_b m[b]·table[b][·] (the frame's IR), and y[s..s+L) += u[s]·ir for every noise
+// sample s (its full causal convolution): sums of scaled contiguous rows, vectorised once for
+// the baseline ISA and once for AVX2+FMA.
+__attribute__((always_inline)) inline void irImpl(const float* table, const float* magnitudes, int bands, int L,
+                                                  float* ir) {
   for (int t = 0; t < L; ++t) ir[t] = 0.0f;
   for (int b = 0; b < bands; ++b) {
     const float m = magnitudes[b];
     const float* row = table + static_cast<size_t>(b) * L;
     for (int t = 0; t < L; ++t) ir[t] += m * row[t];
   }
+}
+
+__attribute__((always_inline)) inline void convImpl(const float* noise, int H, const float* ir, int L, float* y) {
   for (int s = 0; s < H; ++s) {
     const float u = noise[s];
     float* ys = y + s;
@@ -27,14 +30,13 @@ __attribute__((always_inline)) inline void frameImpl(const float* table, const f
   }
 }
 
-void framePortable(const float* table, const float* magnitudes, int bands, int L, const float* noise, int H,
-                   float* ir, float* y) {
-  frameImpl(table, magnitudes, bands, L, noise, H, ir, y);
+void irPortable(const float* table, const float* m, int bands, int L, float* ir) { irImpl(table, m, bands, L, ir); }
+__attribute__((target("avx2,fma"))) void irAvx2(const float* table, const float* m, int bands, int L, float* ir) {
+  irImpl(table, m, bands, L, ir);
 }
-
-__attribute__((target("avx2,fma"))) void frameAvx2(const float* table, const float* magnitudes, int bands, int L,
-                                                   const float* noise, int H, float* ir, float* y) {
-  frameImpl(table, magnitudes, bands, L, noise, H, ir, y);
+void convPortable(const float* u, int H, const float* ir, int L, float* y) { convImpl(u, H, ir, L, y); }
+__attribute__((target("avx2,fma"))) void convAvx2(const float* u, int H, const float* ir, int L, float* y) {
+  convImpl(u, H, ir, L, y);
 }
 }  // namespace
 
@@ -72,13 +74,7 @@ void FilteredNoise::reset() {
 }
 
 void FilteredNoise::computeImpulseResponse(const float* magnitudes, float* ir) const {
-  const int L = len_;
-  for (int t = 0; t < L; ++t) ir[t] = 0.0f;
-  for (int b = 0; b < bands_; ++b) {
-    const float m = magnitudes[b];
-    const float* row = table_.data() + static_cast<size_t>(b) * L;
-    for (int t = 0; t < L; ++t) ir[t] += m * row[t];
-  }
+  (avx2_ ? irAvx2 : irPortable)(table_.data(), magnitudes, bands_, len_, ir);
 }
 
 void FilteredNoise::beginFrame(const float* magnitudes, const float* noise) {
@@ -90,7 +86,8 @@ void FilteredNoise::beginFrame(const float* magnitudes, const float* noise) {
   std::fill(ola_.begin() + (total - H), ola_.end(), 0.0f);
   // The IR, then the full causal convolution of u[0..H) with h[0..L): y[n] = Σ_t h[t]·u[n−t],
   // written as a sum of shifted, scaled copies of h so the inner loop vectorises.
-  (avx2_ ? frameAvx2 : framePortable)(table_.data(), magnitudes, bands_, L, noise, H, ir_.data(), ola_.data());
+  computeImpulseResponse(magnitudes, ir_.data());
+  (avx2_ ? convAvx2 : convPortable)(noise, H, ir_.data(), L, ola_.data());
   pos_ = 0;
 }
 

@@ -168,9 +168,9 @@ def hold_notes_on(server: str, env: dict, model: str, seconds: float, voices: in
                 for note in notes:
                     out.send_message([0x90, note, 100])
                 time.sleep(0.3)
-            window = (time.monotonic(), None)  # the notes sound, the sender has left the graph
+            t0 = time.monotonic()  # the measured window: the notes sound, the sender has left
             time.sleep(seconds)
-            window = (window[0], time.monotonic())
+            t1 = time.monotonic()
             with midi_sender(server, env, "rtsynth-sender") as out:
                 time.sleep(0.3)
                 for note in notes:
@@ -181,7 +181,7 @@ def hold_notes_on(server: str, env: dict, model: str, seconds: float, voices: in
             if live.poll() is None:
                 live.kill()
                 live.wait()
-        return with_window(json.loads(report.read_text()), *window)
+        return with_window(json.loads(report.read_text()), t0, t1)
 
 
 def with_window(report: dict, t0: float, t1: float) -> dict:
