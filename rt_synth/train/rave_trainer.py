@@ -340,10 +340,10 @@ def gan_step(model, disc, losses, opt_g, opt_d, audio, config, dist, pitch=None)
         bands_in = model.pqmf(audio)
         mean, scale = model.encoder(bands_in)
         z, _ = model.sample(mean, scale)
-        exc = None
-        if config.pitch_source:
-            exc = model.excitation_bands(pitch["f0"], pitch["periodicity"], pitch["previous"])
-    bands = model.decoder(z, None, exc)
+    if config.pitch_source:
+        bands = model.decode_bands(z, None, pitch["f0"], pitch["periodicity"], pitch["previous"])
+    else:
+        bands = model.decode_bands(z, None)
     fake = model.pqmf.inverse(bands)
     out = {"bands_in": bands_in, "bands": bands, "audio": fake}
     full, band_loss = losses(out, audio)

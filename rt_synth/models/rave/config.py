@@ -31,6 +31,12 @@ class RaveConfig:
     pitch_f0_min: float = 130.0
     pitch_f0_max: float = 2000.0
     pitch_threshold: float = 0.15
+    # harmonic head (docs/rave.md "Harmonic head"; needs the pitch source): a small causal
+    # network on the latent gives per-frame amplitudes of `harmonics` harmonics of the tracked
+    # f0; their sum (phase-continuous, the pitch source's phase) is analysed by the PQMF and
+    # added to the decoder's output bands. 0: none.
+    harmonics: int = 0
+    harmonic_channels: int = 128
     # training
     batch_size: int = 6
     learning_rate: float = 1e-3
@@ -85,6 +91,10 @@ class RaveConfig:
             dec *= s
         if dec != self.encoder_ratio:
             raise ValueError(f"decoder upsamples x{dec}, encoder downsamples x{self.encoder_ratio}")
+        if self.harmonics < 0 or self.harmonic_channels < 1:
+            raise ValueError("harmonics must be >= 0 and harmonic_channels >= 1")
+        if self.harmonics and not self.pitch_source:
+            raise ValueError("the harmonic head needs the pitch source (pitch_source=True)")
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -119,6 +129,12 @@ CONFIGS = {
     # noise branch is back on (bow noise, unpitched input); the pitch source carries what the
     # latent must not collapse onto.
     "pitched": RaveConfig(noise=True, pitch_source=True, phase2_step=6_000),
+    # pitched plus the harmonic head (issue 14, second design): the periodic part of the
+    # sound is a sum of harmonics whose amplitudes the latent sets (DDSP-style, at the latent
+    # frame rate), so the waveform decoder only adds what is not harmonic (bow noise,
+    # transients, unpitched input). The pitched model's decoder filled the valleys between
+    # harmonics with an aperiodic component (docs/rave.md section 11).
+    "harmonic": RaveConfig(noise=True, pitch_source=True, harmonics=64, phase2_step=6_000),
     # tiny with the pitch source: tests
     "tiny-pitched": RaveConfig(
         n_bands=8, pqmf_taps=104, encoder_channels=(8, 12, 16), encoder_strides=(2, 2),
@@ -126,6 +142,14 @@ CONFIGS = {
         batch_size=2, train_samples=4096, phase2_step=4, kl_warmup=4, disc_channels=4,
         disc_periods=(2, 3), disc_scales=2, checkpoint_every=4, validate_every=4,
         pitch_source=True, pitch_f0_min=100.0,
+    ),
+    # tiny-pitched with the harmonic head: tests
+    "tiny-harmonic": RaveConfig(
+        n_bands=8, pqmf_taps=104, encoder_channels=(8, 12, 16), encoder_strides=(2, 2),
+        latent_size=4, decoder_channels=(16, 12, 8), decoder_strides=(2, 2), dilations=(1, 3),
+        batch_size=2, train_samples=4096, phase2_step=4, kl_warmup=4, disc_channels=4,
+        disc_periods=(2, 3), disc_scales=2, checkpoint_every=4, validate_every=4,
+        pitch_source=True, pitch_f0_min=100.0, harmonics=8, harmonic_channels=8,
     ),
 }
 

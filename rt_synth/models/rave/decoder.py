@@ -10,7 +10,12 @@ streaming, TorchScript, ONNX and C++ paths can play the same sequence; docs/rave
 Pitch source (config.pitch_source): the last stage, right after its upsampling, adds the
 PQMF bands of the harmonic excitation (pitch_source.py), projected and gated by the stage's
 own features (FiLM-style):  h = up(x);  h = h + exc_in(e) * (1 + exc_film(h));  residuals.
-exc_in: causal conv M -> C (k), exc_film: 1x1 conv C -> C."""
+exc_in: causal conv M -> C (k), exc_film: 1x1 conv C -> C.
+
+Harmonic head (config.harmonics > 0; harmonic_head.py): `harmonic_head` maps z to per-harmonic
+amplitudes; the model turns them into audio with the pitch source and adds its PQMF bands to
+this decoder's output bands (model.py decode_bands). Its state is not among the decoder's
+(streaming.py keeps it with the pitch source's)."""
 from __future__ import annotations
 
 from typing import List, Optional, Tuple
@@ -20,6 +25,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from rt_synth.models.rave.config import RaveConfig
+from rt_synth.models.rave.harmonic_head import HarmonicHead
 from rt_synth.models.rave.residual import ResidualUnit
 from rt_synth.models.rave.streaming_layers import CachedConv1d, CachedConvTranspose1d
 
@@ -93,6 +99,11 @@ class Decoder(nn.Module):
                           c.n_bands if (c.pitch_source and i == last) else 0)
              for i, s in enumerate(c.decoder_strides)])
         self.conv_out = CachedConv1d(ch[-1], (3 if c.noise else 2) * c.n_bands, c.kernel)
+        # harmonic head (config.harmonics > 0): its amplitudes become audio in the pitch
+        # source (the model adds that audio's bands to these); part of the decoder so that
+        # the adversarial phase, which trains the decoder alone, trains it too
+        self.harmonic_head: Optional[HarmonicHead] = (
+            HarmonicHead(c) if c.harmonics > 0 else None)
         if c.noise:
             with torch.no_grad():  # start the noise quiet: sigmoid(-4) = 0.018
                 self.conv_out.conv.bias[2 * c.n_bands:].fill_(-4.0)

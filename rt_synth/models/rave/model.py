@@ -5,7 +5,7 @@ Audio is [B, 1, T]; T a multiple of the ratio R for training (any T works offlin
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Tuple
 
 import numpy as np
 import torch
@@ -14,7 +14,7 @@ from torch import nn
 from rt_synth.models.rave.config import RaveConfig
 from rt_synth.models.rave.decoder import Decoder
 from rt_synth.models.rave.encoder import Encoder
-from rt_synth.models.rave.pitch_source import excitation, track_frames
+from rt_synth.models.rave.pitch_source import CONSTANTS, excitation_step, track_frames
 from rt_synth.models.rave.pqmf import PQMF
 
 
@@ -64,15 +64,48 @@ class RaveModel(nn.Module):
         return f0, per
 
     def excitation_bands(self, f0: torch.Tensor, periodicity: torch.Tensor,
-                         previous: Optional[tuple] = None) -> torch.Tensor:
-        """f0, periodicity [B, F] → PQMF bands of the harmonic excitation [B, M, F*R_e].
-        previous: (f0, periodicity, phase) [B] each, the state before frame 0 (training crops
-        start at a random phase); default: as after a reset."""
+                         previous: Optional[tuple] = None,
+                         amps: Optional[torch.Tensor] = None
+                         ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """f0, periodicity [B, F] → PQMF bands of the harmonic excitation [B, M, F*R_e], and
+        with the harmonic head's amplitudes amps [B, H, F] the PQMF bands of the harmonic
+        audio (else None). previous: (f0, periodicity, phase) [B] each, the state before
+        frame 0 (training crops start at a random phase); default: as after a reset (the
+        amplitudes before frame 0 are zero, as after a reset)."""
+        c = self.config
+        b = f0.shape[0]
         pf, pp, ph = previous if previous is not None else (None, None, None)
-        e, _ = excitation(f0, periodicity, self.config, pf, pp, ph)
-        # e is float32 (what the core computes); a float64 model (the parity references)
-        # analyses those float32 values in float64
-        return self.pqmf(e.to(self.pqmf.analysis.conv.weight.dtype))
+        if pf is None:
+            pf = torch.full((b,), c.pitch_f0_min, dtype=torch.float64, device=f0.device)
+        if pp is None:
+            pp = torch.zeros(b, dtype=torch.float64, device=f0.device)
+        if ph is None:
+            ph = torch.zeros(b, dtype=torch.float64, device=f0.device)
+        prev_amps = None
+        if amps is not None:
+            prev_amps = torch.zeros(b, amps.shape[1], dtype=torch.float64, device=f0.device)
+        e, y, _, _, _, _ = excitation_step(
+            f0, periodicity, pf, pp, ph, float(c.sample_rate), c.ratio, float(c.pitch_f0_min),
+            float(c.pitch_f0_max), *CONSTANTS, amps=amps, previous_amps=prev_amps)
+        # e and y are float32 (what the core computes); a float64 model (the parity
+        # references) analyses those float32 values in float64
+        dtype = self.pqmf.analysis.conv.weight.dtype
+        return self.pqmf(e.to(dtype)), (self.pqmf(y.to(dtype)) if amps is not None else None)
+
+    def decode_bands(self, z: torch.Tensor, noise: Optional[torch.Tensor] = None,
+                     f0: Optional[torch.Tensor] = None, periodicity: Optional[torch.Tensor] = None,
+                     previous: Optional[tuple] = None) -> torch.Tensor:
+        """Latent z [B, D, F] (+ the pitch source's f0, periodicity [B, F]) → output bands
+        [B, M, F*R_e]: the decoder's, plus the harmonic head's audio analysed by the PQMF."""
+        if not self.config.pitch_source:
+            return self.decoder(z, noise)
+        if f0 is None or periodicity is None:
+            raise ValueError("this model has a pitch source: pass f0 and periodicity")
+        head = self.decoder.harmonic_head
+        amps = head(z) if head is not None else None
+        exc, harm = self.excitation_bands(f0, periodicity, previous, amps)
+        bands = self.decoder(z, noise, exc)
+        return bands + harm if harm is not None else bands
 
     def forward(self, audio: torch.Tensor, noise: Optional[torch.Tensor] = None,
                 deterministic: bool = False, f0: Optional[torch.Tensor] = None,
@@ -87,12 +120,9 @@ class RaveModel(nn.Module):
             z, kl = mean, mean.new_zeros(())
         else:
             z, kl = self.sample(mean, scale)
-        exc = None
-        if self.config.pitch_source:
-            if f0 is None or periodicity is None:
-                f0, periodicity = self.track(audio / self.input_gain)
-            exc = self.excitation_bands(f0, periodicity, previous)
-        bands = self.decoder(z, noise, exc)
+        if self.config.pitch_source and (f0 is None or periodicity is None):
+            f0, periodicity = self.track(audio / self.input_gain)
+        bands = self.decode_bands(z, noise, f0, periodicity, previous)
         return {"bands_in": bands_in, "bands": bands, "audio": self.pqmf.inverse(bands),
                 "kl": kl, "mean": mean}
 
@@ -108,12 +138,9 @@ class RaveModel(nn.Module):
         """latent controls u [B, D, F] (+ f0, periodicity [B, F] with a pitch source)
         -> audio [B, 1, F*R]."""
         z = torch.einsum("ji,bjt->bit", self.latent_pca, u) + self.latent_mean[:, None]
-        exc = None
-        if self.config.pitch_source:
-            if f0 is None or periodicity is None:
-                raise ValueError("this model has a pitch source: decode needs f0 and periodicity")
-            exc = self.excitation_bands(f0, periodicity)
-        return self.pqmf.inverse(self.decoder(z, noise, exc)) / self.input_gain
+        if self.config.pitch_source and (f0 is None or periodicity is None):
+            raise ValueError("this model has a pitch source: decode needs f0 and periodicity")
+        return self.pqmf.inverse(self.decode_bands(z, noise, f0, periodicity)) / self.input_gain
 
     def reconstruct(self, audio: torch.Tensor, noise: Optional[torch.Tensor] = None):
         f0 = per = None

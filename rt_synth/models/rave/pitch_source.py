@@ -16,12 +16,21 @@ straight line from F[t-1] to F[t]:
     e[s] = level * sqrt(2 / K[s]) * g[s] * h[s]               (RMS = level when voiced)
 
 The decoder receives the PQMF analysis of e (M bands at the band-frame rate) at its last
-stage. The C++ core (csrc/models/rave_pitch_source.*) computes the same numbers in double.
+stage.
+
+Harmonic head (config.harmonics = H > 0; harmonic_head.py): per latent frame t the head gives
+amplitudes alpha_k[t] (k = 1..H); within frame t they follow the same line as the f0, from
+alpha_k[t-1] (0 before frame 0, as after a reset) to alpha_k[t], and
+
+    y[s] = g[s] * sum_{k=1..min(H, K[s])} alpha_k[s] * sin(k*phi[s])      (float64, then float32)
+
+with the phase, gate and harmonic count K above: the harmonics of the excitation, each at the
+level the latent asks for. The model adds the PQMF analysis of y to the decoder's output bands. The C++ core (csrc/models/rave_pitch_source.*) computes the same numbers in double.
 """
 from __future__ import annotations
 
 import math
-from typing import Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 import torch
@@ -77,23 +86,41 @@ def excitation(f0: torch.Tensor, periodicity: torch.Tensor, config: RaveConfig,
         previous_periodicity = torch.zeros(b, dtype=torch.float64, device=f0.device)
     if phase is None:
         phase = torch.zeros(b, dtype=torch.float64, device=f0.device)
-    e, last_f0, last_per, last_phase = excitation_step(
+    e, _, last_f0, last_per, last_phase, _ = excitation_step(
         f0, periodicity, previous_f0, previous_periodicity, phase, float(config.sample_rate),
         config.ratio, float(config.pitch_f0_min), float(config.pitch_f0_max), *CONSTANTS)
     return e, (last_f0, last_per, last_phase)
 
 
+def amplitude_ramp(amps: torch.Tensor, previous_amps: torch.Tensor, ratio: int) -> torch.Tensor:
+    """amps [B, H, F] per latent frame, previous_amps [B, H] (the frame before) -> per-sample
+    amplitudes [B, H, F*R] (float64) on the line from frame t-1 to frame t."""
+    a = amps.to(torch.float64)
+    prev = torch.cat([previous_amps.to(torch.float64).unsqueeze(2), a[:, :, :-1]], dim=2)
+    w = torch.arange(1, ratio + 1, dtype=torch.float64, device=a.device) / ratio
+    out = prev.unsqueeze(-1) + (a - prev).unsqueeze(-1) * w
+    return out.reshape(a.shape[0], a.shape[1], -1)
+
+
 def excitation_step(f0: torch.Tensor, periodicity: torch.Tensor, previous_f0: torch.Tensor,
                     previous_periodicity: torch.Tensor, phase: torch.Tensor, sample_rate: float,
                     ratio: int, f0_min: float, f0_max: float, harmonic_limit: float,
-                    gate_low: float, gate_high: float, level: float
-                    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+                    gate_low: float, gate_high: float, level: float,
+                    amps: Optional[torch.Tensor] = None,
+                    previous_amps: Optional[torch.Tensor] = None
+                    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor,
+                               torch.Tensor, torch.Tensor]:
     """The maths above for F latent frames (TorchScript and ONNX export it; the offline path
     and the streaming one both call it). f0, periodicity [B, F]; previous_f0,
     previous_periodicity, phase [B] (float64; a previous f0 of 0, the zero state, is clamped
     to f0_min like any other) → excitation [B, 1, F*R] float32, last f0, last periodicity,
-    phase (float64 [B]). The last four arguments are CONSTANTS (TorchScript cannot read module
-    globals)."""
+    phase (float64 [B]). The four arguments after f0_max are CONSTANTS (TorchScript cannot
+    read module globals).
+
+    Harmonic head: amps [B, H, F] (harmonic_head.py) and previous_amps [B, H] (float64; zeros
+    after a reset) give the harmonic audio y [B, 1, F*R] float32 (module docstring) and the
+    last frame's amps (float64 [B, H]); without amps both are empty ([B, 1, 0], [B, 0]).
+    Returns (e, y, last f0, last periodicity, phase, last amps)."""
     f0 = f0.to(torch.float64).clamp(f0_min, f0_max)
     per = periodicity.to(torch.float64).clamp(0.0, 1.0)
     previous_f0 = previous_f0.to(torch.float64)
@@ -112,9 +139,20 @@ def excitation_step(f0: torch.Tensor, periodicity: torch.Tensor, previous_f0: to
     h = torch.where(small, torch.zeros_like(h), h)
     g = ((ps - gate_low) / (gate_high - gate_low)).clamp(0.0, 1.0)
     e = level * torch.sqrt(2.0 / k) * g * h
+    b = f0.shape[0]
+    y = torch.zeros(b, 1, 0, dtype=torch.float32, device=f0.device)
+    last_amps = torch.zeros(b, 0, dtype=torch.float64, device=f0.device)
+    if amps is not None and previous_amps is not None:
+        n_h = amps.shape[1]
+        a = amplitude_ramp(amps, previous_amps, ratio)  # [B, H, T]
+        kk = torch.arange(1, n_h + 1, dtype=torch.float64, device=f0.device).view(1, n_h, 1)
+        on = (kk <= k.unsqueeze(1)).to(torch.float64)  # harmonics below the limit
+        y = (g * (a * on * torch.sin(kk * phi.unsqueeze(1))).sum(1)).to(torch.float32).unsqueeze(1)
+        last_amps = a[:, :, -1] if f0.shape[1] > 0 else previous_amps.to(torch.float64)
     if f0.shape[1] == 0:
-        return e.to(torch.float32).unsqueeze(1), previous_f0, previous_periodicity, phase
-    return e.to(torch.float32).unsqueeze(1), f0[:, -1], per[:, -1], phi[:, -1]
+        return (e.to(torch.float32).unsqueeze(1), y, previous_f0, previous_periodicity, phase,
+                last_amps)
+    return e.to(torch.float32).unsqueeze(1), y, f0[:, -1], per[:, -1], phi[:, -1], last_amps
 
 
 def crop_frames(f0: np.ndarray, per: np.ndarray, start_frame: int, n_frames: int,

@@ -15,6 +15,8 @@ Order of the state tensors (also the ONNX input order):
            pqmf.synthesis
            pitch source only, then: the excitation's PQMF analysis (float32 [B, 1, N-1]),
            previous f0, previous periodicity, phase (float64 [B]; pitch_source.py)
+           harmonic head only, then: decoder.harmonic_head.conv, the harmonic audio's PQMF
+           analysis (float32 [B, 1, N-1]), the previous frame's amplitudes (float64 [B, H])
 
 Pitch source (config.pitch_source): the decoder also takes f0 and periodicity per latent frame
 [B, m] (pitch_source.track_frames' F[t]):
@@ -57,6 +59,7 @@ class RaveStreaming(nn.Module):
         self.register_buffer("latent_pca", model.latent_pca.clone())
         self.register_buffer("input_gain", model.input_gain.clone())
         self.pitch_source = bool(c.pitch_source)
+        self.harmonics = int(c.harmonics)
         self.sample_rate = float(c.sample_rate)
         self.f0_min = float(c.pitch_f0_min)
         self.f0_max = float(c.pitch_f0_max)
@@ -75,6 +78,11 @@ class RaveStreaming(nn.Module):
         if self.pitch_source:
             out += [self.pqmf.analysis.initial_state(batch)] + [
                 torch.zeros(batch, dtype=torch.float64) for _ in range(3)]
+        head = self.decoder.harmonic_head
+        if head is not None:
+            out += head.initial_state(batch) + [
+                self.pqmf.analysis.initial_state(batch),
+                torch.zeros(batch, self.harmonics, dtype=torch.float64)]
         return out
 
     def initial_tracker_state(self, batch: int) -> List[torch.Tensor]:
@@ -123,15 +131,28 @@ class RaveStreaming(nn.Module):
             return audio / self.input_gain, ss + [s]
         if f0 is None or periodicity is None:
             raise ValueError("this model has a pitch source: decode_step needs f0 and periodicity")
-        n = len(states) - 4  # the network's states, then the pitch source's four
-        e, last_f0, last_per, phase = excitation_step(
+        head = self.decoder.harmonic_head
+        h = 3 if head is not None else 0
+        n = len(states) - 4 - h  # the network's states, the pitch source's four, the head's
+        amps: Optional[torch.Tensor] = None
+        prev_amps: Optional[torch.Tensor] = None
+        head_states: List[torch.Tensor] = []
+        if head is not None:
+            amps, head_states = head.step(z, states[n + 4:n + 5])
+            prev_amps = states[n + 6]
+        e, y, last_f0, last_per, phase, last_amps = excitation_step(
             f0, periodicity, states[n + 1], states[n + 2], states[n + 3], self.sample_rate,
             self.ratio, self.f0_min, self.f0_max, self.harmonic_limit, self.gate_low,
-            self.gate_high, self.level)
+            self.gate_high, self.level, amps, prev_amps)
         exc, sa = self.pqmf.analysis.step(e.to(z.dtype), states[n])
         bands, ss = self.decoder.step(z, noise, states[: n - 1], exc)
+        tail = [sa, last_f0, last_per, phase]
+        if head is not None:
+            harm, sh = self.pqmf.analysis.step(y.to(z.dtype), states[n + 5])
+            bands = bands + harm
+            tail = tail + head_states + [sh, last_amps]
         audio, s = self.pqmf.synthesis.step(bands, states[n - 1])
-        return audio / self.input_gain, ss + [s, sa, last_f0, last_per, phase]
+        return audio / self.input_gain, ss + [s] + tail
 
 
 def band_noise(flat: torch.Tensor, n_bands: int) -> torch.Tensor:

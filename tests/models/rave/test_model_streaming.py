@@ -116,7 +116,7 @@ def test_payload_round_trip(tiny_rave):
 _pitched_model = pitched_model
 
 
-@pytest.fixture(scope="module", params=["tiny-pitched", "pitched"])
+@pytest.fixture(scope="module", params=["tiny-pitched", "pitched", "tiny-harmonic", "harmonic"])
 def pitched(request):
     return _pitched_model(request.param)
 

@@ -1,0 +1,59 @@
+"""Harmonic head of the RAVE-style decoder (config.harmonics > 0; docs/rave.md "Harmonic head").
+
+A small causal network on the latent z gives, per latent frame, the amplitudes of H harmonics
+of the tracked f0, DDSP-style (Engel et al. 2020):
+
+    r = out(lrelu(conv(z)))                      conv: causal, kernel k, D -> C; out: 1x1, C -> 1+H
+    A = 2 * sigmoid(r[0]) ** ln(10) + 1e-7        overall amplitude (exp-sigmoid)
+    alpha_k = A * softmax(r[1:])_k                k = 1..H
+
+pitch_source.excitation_step turns alpha into audio with the pitch source's phase, ramp and
+gate (sum_k alpha_k sin(k phi), the harmonics below its limit only); the model adds the PQMF
+bands of that audio to the decoder's output bands. The waveform decoder then has only the
+aperiodic rest to make (bow noise, transients, unpitched input), instead of shaping the whole
+periodic sound from a flat excitation.
+"""
+from __future__ import annotations
+
+import math
+from typing import List, Tuple
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from rt_synth.models.rave.config import RaveConfig
+from rt_synth.models.rave.streaming_layers import CachedConv1d
+
+AMPLITUDE_EXPONENT = math.log(10.0)
+AMPLITUDE_MAX = 2.0
+AMPLITUDE_FLOOR = 1e-7
+
+
+class HarmonicHead(nn.Module):
+    def __init__(self, c: RaveConfig):
+        super().__init__()
+        self.harmonics = c.harmonics
+        self.slope = c.leaky_slope
+        self.conv = CachedConv1d(c.latent_size, c.harmonic_channels, c.kernel)
+        self.out = CachedConv1d(c.harmonic_channels, 1 + c.harmonics, 1)
+
+    @staticmethod
+    def amplitudes(r: torch.Tensor) -> torch.Tensor:
+        """Raw head output [B, 1+H, F] -> per-harmonic amplitudes alpha [B, H, F]."""
+        a = AMPLITUDE_MAX * torch.sigmoid(r[:, :1]).pow(AMPLITUDE_EXPONENT) + AMPLITUDE_FLOOR
+        return a * torch.softmax(r[:, 1:], dim=1)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """z [B, D, F] -> alpha [B, H, F]."""
+        return self.amplitudes(self.out(F.leaky_relu(self.conv(z), self.slope)))
+
+    def initial_state(self, batch: int) -> List[torch.Tensor]:
+        return [self.conv.initial_state(batch)]
+
+    def step(self, z: torch.Tensor, states: List[torch.Tensor]
+             ) -> Tuple[torch.Tensor, List[torch.Tensor]]:
+        h, s = self.conv.step(z, states[0])
+        if h.shape[-1] == 0:  # a block without a latent frame
+            return h.new_zeros(h.shape[0], self.harmonics, 0), [s]
+        return self.amplitudes(self.out(F.leaky_relu(h, self.slope))), [s]
