@@ -89,6 +89,19 @@ Error readPitchSource(const ModelFile& f, RaveConfig& c) {
   return readDouble(f, p + "level", 0.0, 10.0, c.pitch_level);
 }
 
+// The harmonic head's keys: optional together; a head needs the pitch source (its phase, ramp
+// and gate).
+Error readHarmonicHead(const ModelFile& f, RaveConfig& c) {
+  const std::string p = "rt_synth.rave.harmonic";
+  if (Error e = readInt(f, p + "s", 0, RaveConfig::kMaxHarmonics, c.harmonics, false)) return e;
+  if (c.harmonics == 0) return Error::none();
+  if (!c.pitch_source)
+    return bad(f, p + "s", "= " + std::to_string(c.harmonics) +
+                               ", but the file has no pitch source (rt_synth.rave.pitch_source), which the "
+                               "harmonic head needs");
+  return readInt(f, p + "_channels", 1, 4096, c.harmonic_channels);
+}
+
 }  // namespace
 
 int RaveConfig::encoderRatio() const noexcept { return product(encoder_strides); }
@@ -158,7 +171,8 @@ Error RaveConfig::read(const ModelFile& f, RaveConfig& c) noexcept {
     if (c.latency_samples != lat)
       return bad(f, "rt_synth.latency_samples", "= " + std::to_string(c.latency_samples) +
                                                     ", expected (N−1) + (R_e−1)·M = " + std::to_string(lat));
-    return readPitchSource(f, c);
+    if (Error e = readPitchSource(f, c)) return e;
+    return readHarmonicHead(f, c);
   } catch (...) {
     return make_error(ErrorCode::kTooLarge, "out of memory while reading the RAVE configuration");
   }

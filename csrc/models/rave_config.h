@@ -49,6 +49,12 @@ struct RaveConfig {
   double pitch_gate_low = 0.5, pitch_gate_high = 0.85;  // periodicity → gate 0..1
   double pitch_level = 0.1;            // RMS of the voiced excitation
   static constexpr int kMaxPitchWindow = 8192;  // YIN window = ceil(SR / f0_min) samples
+  // Harmonic head (docs/rave.md "Harmonic head", csrc/models/rave_harmonic_head.h): optional
+  // keys rt_synth.rave.harmonics (H, 0 or absent = none; needs the pitch source) and
+  // rt_synth.rave.harmonic_channels (C).
+  int harmonics = 0;
+  int harmonic_channels = 0;
+  static constexpr int kMaxHarmonics = 1024;
 
   int encoderRatio() const noexcept;  // R_e, product of the encoder strides
   int headChannels() const noexcept { return (noise ? 3 : 2) * n_bands; }

@@ -28,6 +28,11 @@ Error RaveModel::fromFile(const ModelFile& file, std::unique_ptr<RaveModel>& out
       if (Error e = m->exc_analysis_.load(file, c)) return e;
       m->pitch_.configure(c);
     }
+    if (c.harmonics > 0) {
+      if (Error e = m->head_.load(file, c)) return e;
+      if (Error e = m->harm_analysis_.load(file, c)) return e;
+      if (Error e = m->pitch_.configureHarmonics(c.harmonics)) return e;
+    }
     const int D = c.latent_size;
     TensorView mu, pca, sd;
     if (Error e = file.tensor("latent_mean", {D}, mu)) return e;
@@ -81,6 +86,13 @@ Error RaveModel::prepare(double sample_rate, int max_block) noexcept {
     if (!exc_audio_.allocate(R) || !exc_bands_.allocate(static_cast<std::size_t>(cfg_.n_bands) * re))
       return make_error(ErrorCode::kTooLarge, "RaveModel: out of memory in prepare");
   }
+  if (cfg_.harmonics > 0) {
+    if (Error e = head_.prepare()) return e;
+    if (Error e = harm_analysis_.prepare(R)) return e;
+    if (!alpha_.allocate(static_cast<std::size_t>(cfg_.harmonics)) || !harm_audio_.allocate(R) ||
+        !harm_bands_.allocate(static_cast<std::size_t>(cfg_.n_bands) * re))
+      return make_error(ErrorCode::kTooLarge, "RaveModel: out of memory in prepare");
+  }
   max_block_ = max_block;
   prepared_ = true;
   reset();
@@ -97,6 +109,10 @@ void RaveModel::reset() noexcept {
     yin_.reset();
     pitch_.reset();
     exc_analysis_.reset();
+  }
+  if (cfg_.harmonics > 0) {
+    head_.reset();
+    harm_analysis_.reset();
   }
   frame_f0_ = trackedF0();
   frame_per_ = trackedPeriodicity();
@@ -153,12 +169,22 @@ void RaveModel::decodeFrame(const float* u, float f0, float periodicity, float* 
     for (int j = 0; j < D; ++j) z_[j] += P[i * D + j] * ui;
   }
   const float* exc = nullptr;
+  const bool harmonic = cfg_.harmonics > 0;
   if (cfg_.pitch_source) {  // latent frame t decodes band frames t·R_e.. : excitation samples t·R..t·R+R−1
-    pitch_.render(f0, periodicity, exc_audio_.data());
+    if (harmonic) head_.process(z_.data(), alpha_.data());
+    pitch_.render(f0, periodicity, exc_audio_.data(), harmonic ? alpha_.data() : nullptr,
+                  harmonic ? harm_audio_.data() : nullptr);
     exc_analysis_.process(exc_audio_.data(), exc_bands_.data(), R);
     exc = exc_bands_.data();
+    if (harmonic) harm_analysis_.process(harm_audio_.data(), harm_bands_.data(), R);
   }
   const int nb = decoder_.process(z_.data(), bands_.data(), 1, dec_frames_ * static_cast<uint64_t>(R), exc);
+  if (harmonic) {  // the harmonic head's bands add to the decoder's
+    const int n = cfg_.n_bands * nb;
+    const float* hb = harm_bands_.data();
+    float* b = bands_.data();
+    for (int i = 0; i < n; ++i) b[i] += hb[i];
+  }
   synthesis_.process(bands_.data(), out, nb);
   const float inv = 1.f / cfg_.input_gain;
   for (int i = 0; i < R; ++i) {

@@ -40,6 +40,7 @@
 #include "models/rave_config.h"
 #include "models/rave_decoder.h"
 #include "models/rave_encoder.h"
+#include "models/rave_harmonic_head.h"
 #include "models/rave_pitch_source.h"
 #include "models/rave_pqmf.h"
 #include "transfer/streaming_yin.h"
@@ -120,6 +121,10 @@ class RaveModel {
   RavePitchSource pitch_;
   RavePqmfAnalysis exc_analysis_;
   AlignedBuffer<float> exc_audio_, exc_bands_;  // [R], [M][R_e]
+  // harmonic head (config().harmonics > 0): α [H] per frame, its audio [R] and PQMF bands
+  RaveHarmonicHead head_;
+  RavePqmfAnalysis harm_analysis_;
+  AlignedBuffer<float> alpha_, harm_audio_, harm_bands_;
   float frame_f0_ = 0.f, frame_per_ = 0.f;        // F[t] of the frame encodeChunk produced last
   uint64_t enc_samples_ = 0;  // samples the encoder has consumed
   uint64_t dec_frames_ = 0;   // latent frames decoded

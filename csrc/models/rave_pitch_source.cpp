@@ -1,6 +1,7 @@
 #include "models/rave_pitch_source.h"
 
 #include <cmath>
+#include <cstddef>
 
 namespace rt_synth {
 
@@ -25,6 +26,17 @@ void RavePitchSource::reset() noexcept {
   prev_f0_ = f0_min_;
   prev_per_ = 0.0;
   phase_ = 0.0;
+  for (double& a : prev_alpha_) a = 0.0;
+}
+
+Error RavePitchSource::configureHarmonics(int harmonics) noexcept {
+  try {
+    prev_alpha_.assign(static_cast<std::size_t>(harmonics > 0 ? harmonics : 0), 0.0);
+  } catch (...) {
+    return make_error(ErrorCode::kTooLarge, "RavePitchSource: out of memory for the harmonic head");
+  }
+  reset();
+  return Error::none();
 }
 
 double RavePitchSource::clampF0(double f) const noexcept {
@@ -37,7 +49,9 @@ double RavePitchSource::clampUnit(double p) noexcept {
   return p > 1.0 ? 1.0 : p;
 }
 
-void RavePitchSource::render(float f0, float periodicity, float* out) noexcept {
+void RavePitchSource::render(float f0, float periodicity, float* out, const float* alpha, float* harm) noexcept {
+  const int H = static_cast<int>(prev_alpha_.size());
+  const bool harmonic = H > 0 && harm != nullptr;
   const double f_prev = prev_f0_, p_prev = prev_per_;
   const double f_cur = clampF0(static_cast<double>(f0));
   const double p_cur = clampUnit(static_cast<double>(periodicity));
@@ -55,8 +69,9 @@ void RavePitchSource::render(float f0, float periodicity, float* out) noexcept {
     if (phi >= kTwoPi) phi -= kTwoPi;  // f ≤ f0_max < SR/2: one step is below π
     double g = (p - gate_low_) / gate_span;
     g = g < 0.0 ? 0.0 : (g > 1.0 ? 1.0 : g);
-    if (g == 0.0) {  // unvoiced: e = 0 whatever h is
+    if (g == 0.0) {  // unvoiced: e = 0 whatever h is (and the harmonic audio)
       out[i] = 0.f;
+      if (harmonic) harm[i] = 0.f;
       continue;
     }
     double k = std::floor(k_num / f);
@@ -65,10 +80,27 @@ void RavePitchSource::render(float f0, float periodicity, float* out) noexcept {
     double h = 0.0;
     if (std::fabs(half) >= kSilentHalfSine) h = std::sin(k * phi * 0.5) * std::sin((k + 1.0) * phi * 0.5) / half;
     out[i] = static_cast<float>(level_ * std::sqrt(2.0 / k) * g * h);
+    if (harmonic) {
+      // a_k = prev_k + (α_k − prev_k)·w; sin kφ = 2 cos φ · sin (k−1)φ − sin (k−2)φ
+      const int kmax = k < static_cast<double>(H) ? static_cast<int>(k) : H;
+      const double c2 = 2.0 * std::cos(phi);
+      double s_prev = 0.0, s = std::sin(phi), acc = 0.0;
+      for (int j = 0; j < kmax; ++j) {
+        const double a0 = prev_alpha_[static_cast<std::size_t>(j)];
+        const double a1 = alpha ? static_cast<double>(alpha[j]) : 0.0;
+        acc += (a0 + (a1 - a0) * w) * s;
+        const double s_next = c2 * s - s_prev;
+        s_prev = s;
+        s = s_next;
+      }
+      harm[i] = static_cast<float>(g * acc);
+    }
   }
   phase_ = phi;
   prev_f0_ = f_cur;
   prev_per_ = p_cur;
+  if (harmonic)
+    for (int j = 0; j < H; ++j) prev_alpha_[static_cast<std::size_t>(j)] = alpha ? static_cast<double>(alpha[j]) : 0.0;
 }
 
 }  // namespace rt_synth

@@ -22,9 +22,18 @@
 // (f0_min, 0, 0), as the offline model assumes before frame 0. No memory at all beyond the
 // object: nothing to allocate, render() is real-time safe. Unvoiced frames (g = 0 over the
 // whole frame) cost no sin() call.
+//
+// Harmonic head (config.harmonics = H > 0): render() also gets the frame's amplitudes α [H]
+// (RaveHarmonicHead) and writes the harmonic audio: with a_k on the same line from the previous
+// frame's α_k (0 after reset) to this frame's,
+//   y = g·Σ_{k=1..min(H, K)} a_k·sin kφ    (double; sin kφ by the Chebyshev recurrence), cast to float
+// configureHarmonics() allocates the previous frame's α (load time, not real time).
 #pragma once
 
+#include <vector>
+
 #include "models/rave_config.h"
+#include "util/error.h"
 
 namespace rt_synth {
 
@@ -37,7 +46,12 @@ class RavePitchSource {
 
   // One latent frame: out[0..R−1] ramps from the previous frame's values to (f0, periodicity).
   // Non-finite values are sanitised (NaN f0 → f0_min, NaN periodicity → 0, ±Inf clamped).
-  void render(float f0, float periodicity, float* out) noexcept;
+  // With the harmonic head: alpha [H] this frame's amplitudes, harm[0..R−1] the harmonic audio
+  // (both nullptr without one; a null alpha with a head reads as zero amplitudes).
+  void render(float f0, float periodicity, float* out, const float* alpha = nullptr,
+              float* harm = nullptr) noexcept;
+  // H harmonic amplitudes per frame (0: none). Allocates; then reset().
+  Error configureHarmonics(int harmonics) noexcept;
 
   int ratio() const noexcept { return ratio_; }
   double previousF0() const noexcept { return prev_f0_; }
@@ -52,6 +66,7 @@ class RavePitchSource {
   double harmonic_limit_ = 0.45, gate_low_ = 0.5, gate_high_ = 0.85, level_ = 0.1;
   int ratio_ = 1;
   double prev_f0_ = 130.0, prev_per_ = 0.0, phase_ = 0.0;
+  std::vector<double> prev_alpha_;  // [H], the previous frame's harmonic amplitudes
 };
 
 }  // namespace rt_synth

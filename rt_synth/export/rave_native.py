@@ -12,6 +12,11 @@ threshold and the excitation's constants as float64 keys (the core must use exac
 PyTorch used: they decide the YIN lag range and the harmonic count K), and the last decoder
 stage's ``exc_in.conv.*`` [C, M, k] and ``exc_film.conv.*`` [C, C, 1]. Without one the keys are
 absent (older files and readers are unaffected).
+
+Harmonic head (config.harmonics > 0): ``rt_synth.rave.harmonics`` (H) and
+``rt_synth.rave.harmonic_channels`` (C), and ``decoder.harmonic_head.conv.conv.*`` [C, D, k],
+``decoder.harmonic_head.out.conv.*`` [1+H, C, 1]. The amplitude constants (2, ln 10, 1e-7;
+harmonic_head.py) are part of the format.
 """
 from __future__ import annotations
 
@@ -83,6 +88,9 @@ def write_rave(model, path: str | Path, name: str, measurements: dict | None = N
         w.add_float64("rt_synth.rave.pitch_gate_low", float(ps.GATE_LOW))
         w.add_float64("rt_synth.rave.pitch_gate_high", float(ps.GATE_HIGH))
         w.add_float64("rt_synth.rave.pitch_level", float(ps.LEVEL))
+    if c.harmonics:
+        w.add_uint32("rt_synth.rave.harmonics", c.harmonics)
+        w.add_uint32("rt_synth.rave.harmonic_channels", c.harmonic_channels)
     m = measurements or {}
     if "latency_samples" in m:
         w.add_float32("rt_synth.rave.measured_latency_samples", float(m["latency_samples"]))

@@ -21,7 +21,7 @@ from rave_core_helpers import SR, chunks, make_model, run_decode, run_encode, ru
 
 TOL = 1e-4
 BLOCKS = [1, 7, 64, 256, 4096]
-CONFIGS = ["tiny-pitched", "pitched"]
+CONFIGS = ["tiny-pitched", "pitched", "tiny-harmonic", "harmonic"]
 FORWARD, DECODE = 3, 5  # RT_SYNTH_METHOD_* of rave models
 
 

@@ -37,11 +37,15 @@ class HarmonicHead(nn.Module):
         self.slope = c.leaky_slope
         self.conv = CachedConv1d(c.latent_size, c.harmonic_channels, c.kernel)
         self.out = CachedConv1d(c.harmonic_channels, 1 + c.harmonics, 1)
+        # attributes, not globals: TorchScript cannot read module globals
+        self.amplitude_max = AMPLITUDE_MAX
+        self.amplitude_exponent = AMPLITUDE_EXPONENT
+        self.amplitude_floor = AMPLITUDE_FLOOR
 
-    @staticmethod
-    def amplitudes(r: torch.Tensor) -> torch.Tensor:
+    def amplitudes(self, r: torch.Tensor) -> torch.Tensor:
         """Raw head output [B, 1+H, F] -> per-harmonic amplitudes alpha [B, H, F]."""
-        a = AMPLITUDE_MAX * torch.sigmoid(r[:, :1]).pow(AMPLITUDE_EXPONENT) + AMPLITUDE_FLOOR
+        a = (self.amplitude_max * torch.sigmoid(r[:, :1]).pow(self.amplitude_exponent)
+             + self.amplitude_floor)
         return a * torch.softmax(r[:, 1:], dim=1)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
