@@ -63,6 +63,9 @@ def run(args) -> int:
     if meta.get("rave.pitch_source"):
         print(f"  pitch source    causal YIN {meta['rave.pitch_f0_min']:g}..{meta['rave.pitch_f0_max']:g} Hz "
               f"(threshold {meta['rave.pitch_threshold']:g}), harmonic excitation at the decoder's last stage")
+    if meta.get("rave.harmonics"):
+        print(f"  harmonic head   {meta['rave.harmonics']} harmonic amplitudes per latent frame "
+              f"(the latent sets them; their sum adds to the decoder's bands)")
     for k, v in sorted(d["metadata"].items()):
         if k.startswith(("ddsp.", "rave.", "control.")) or k == "feature_delay_samples":
             print(f"  {k:32s} {v}")
