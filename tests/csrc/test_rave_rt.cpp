@@ -155,7 +155,9 @@ void test_corrupt(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   int refused = 0;
-  for (std::size_t cut : {std::size_t(8), bytes.size() / 2, bytes.size() - 3}) {
+  // the last cut removes the last tensor's final bytes: the writer pads the data to 32 bytes, so
+  // 33 reach into it whatever the padding (the tiny-harmonic file ends in 28 bytes of padding)
+  for (std::size_t cut : {std::size_t(8), bytes.size() / 2, bytes.size() - 33}) {
     ModelFile mf;
     Error e = ModelFile::from_memory(bytes.data(), cut, mf, "cut");
     std::unique_ptr<RaveModel> m;
