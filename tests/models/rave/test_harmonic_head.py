@@ -1,7 +1,6 @@
 """The RAVE harmonic head (harmonic_head.py) and its synthesis in the pitch source
 (pitch_source.excitation_step with amps): the maths on known amplitudes, the harmonic limit,
 the gate, the ramp between frames, and that the head's audio reaches the model's output."""
-import math
 
 import numpy as np
 import pytest
