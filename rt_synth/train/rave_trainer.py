@@ -37,6 +37,7 @@ from rt_synth.models.rave.model import RaveModel
 from rt_synth.train.checkpoint import write_run_info
 from rt_synth.train.distributed import DistInfo, init_distributed, shutdown
 from rt_synth.train.loop import TrainingRun
+from rt_synth.train.timbre_augment import augment_timbre
 
 FULL_BAND_FFTS = (2048, 1024, 512, 256, 128)
 BAND_FFTS = (256, 128, 64, 32)
@@ -240,6 +241,9 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
             for batch in loader:
                 raw, pitch = training_window(batch["audio"], window, config)
                 audio = raw.to(dist.device) * model.input_gain
+                augmented = pitch.pop("input", None)  # config.timbre_augment
+                audio_in = (augmented.to(dist.device) * model.input_gain
+                            if augmented is not None else None)
                 pitch = {k: (v.to(dist.device) if torch.is_tensor(v) else
                              tuple(t.to(dist.device) for t in v)) for k, v in pitch.items()}
                 step = run.state.step
@@ -250,9 +254,11 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
                                       f"latent statistics from {n} frames, std "
                                       f"{model.latent_std[:4].tolist()}…")
                 if step < config.phase2_step:
-                    logs = vae_step(model, losses, opt_g, audio, step, config, dist, pitch)
+                    logs = vae_step(model, losses, opt_g, audio, step, config, dist, pitch,
+                                    audio_in)
                 else:
-                    logs = gan_step(model, disc, losses, opt_g, opt_d, audio, config, dist, pitch)
+                    logs = gan_step(model, disc, losses, opt_g, opt_d, audio, config, dist, pitch,
+                                    audio_in)
                 run.state.step += 1
                 run.log_train(logs, opt_g.param_groups[0]["lr"])
                 step = run.state.step
@@ -293,19 +299,32 @@ def training_window(audio: torch.Tensor, window: int, config: RaveConfig):
     runs over up to PITCH_CONTEXT_FRAMES*R samples before it (zeros before the example's start,
     as after a reset), so its frames are those the core computes for this audio. Returns the
     crops and the decoder's pitch inputs (f0, periodicity [B, window/R], previous (f0,
-    periodicity, random phase) [B])."""
+    periodicity, random phase) [B]).
+
+    With config.timbre_augment > 0 the pitch inputs also carry "input": the crops through a
+    random spectral envelope each (timbre_augment.py), what the encoder and the tracker hear;
+    the crops themselves stay the clean target."""
+    amount = float(config.timbre_augment)
+    rng = np.random.default_rng(int(torch.randint(0, 2**31 - 1, ()).item()))
     if not config.pitch_source:
-        return random_window(audio, window), {}
+        crops = random_window(audio, window)
+        if amount <= 0:
+            return crops, {}
+        inputs = [augment_timbre(c[0].numpy(), config.sample_rate, amount, rng) for c in crops]
+        return crops, {"input": torch.from_numpy(np.stack(inputs))[:, None]}
     from rt_synth.models.rave.pitch_source import track_frames
 
     r = config.ratio
     b, t = audio.shape
     ctx = PITCH_CONTEXT_FRAMES * r
-    crops, f0s, pers, pf, pp = [], [], [], [], []
+    crops, inputs, f0s, pers, pf, pp = [], [], [], [], [], []
     for i in range(b):
         start = int(torch.randint(0, (t - window) // r + 1, ()).item()) * r
         lo = start - ctx
         chunk = audio[i, max(lo, 0):start + window].numpy()
+        if amount > 0:  # the context too: the tracker hears what the encoder hears
+            chunk = augment_timbre(chunk, config.sample_rate, amount, rng)
+            inputs.append(chunk[-window:])
         if lo < 0:
             chunk = np.concatenate([np.zeros(-lo, dtype=chunk.dtype), chunk])
         f0, per = track_frames(chunk, config)  # frame j: window ending at lo + j*R - 1
@@ -314,14 +333,23 @@ def training_window(audio: torch.Tensor, window: int, config: RaveConfig):
         pf.append(f0[k - 1]); pp.append(per[k - 1])
         crops.append(audio[i, start:start + window])
     phase = torch.rand(b, dtype=torch.float64) * (2 * np.pi)
-    return torch.stack(crops)[:, None], {
+    pitch = {
         "f0": torch.from_numpy(np.stack(f0s)), "periodicity": torch.from_numpy(np.stack(pers)),
         "previous": (torch.tensor(pf, dtype=torch.float64), torch.tensor(pp, dtype=torch.float64),
                      phase)}
+    if inputs:
+        pitch["input"] = torch.from_numpy(np.stack(inputs))[:, None]
+    return torch.stack(crops)[:, None], pitch
 
 
-def vae_step(model, losses, opt_g, audio, step, config, dist, pitch=None) -> dict:
-    out = model(audio, **(pitch or {}))
+def vae_step(model, losses, opt_g, audio, step, config, dist, pitch=None,
+             audio_in=None) -> dict:
+    """audio: the target (and the input unless audio_in is given: timbre augmentation)."""
+    if audio_in is None:
+        audio_in = audio
+    out = model(audio_in, **(pitch or {}))
+    if audio_in is not audio:  # the band target is the clean example's bands
+        out["bands_in"] = model.pqmf(audio)
     full, bands = losses(out, audio)
     beta = config.kl_weight * min(1.0, step / max(config.kl_warmup, 1))
     loss = full + config.band_loss_weight * bands + beta * out["kl"]
@@ -335,10 +363,11 @@ def vae_step(model, losses, opt_g, audio, step, config, dist, pitch=None) -> dic
             "beta": beta}
 
 
-def gan_step(model, disc, losses, opt_g, opt_d, audio, config, dist, pitch=None) -> dict:
+def gan_step(model, disc, losses, opt_g, opt_d, audio, config, dist, pitch=None,
+             audio_in=None) -> dict:
     with torch.no_grad():  # encoder frozen
-        bands_in = model.pqmf(audio)
-        mean, scale = model.encoder(bands_in)
+        bands_in = model.pqmf(audio)  # the target's
+        mean, scale = model.encoder(bands_in if audio_in is None else model.pqmf(audio_in))
         z, _ = model.sample(mean, scale)
     if config.pitch_source:
         bands = model.decode_bands(z, None, pitch["f0"], pitch["periodicity"], pitch["previous"])

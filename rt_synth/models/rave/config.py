@@ -52,6 +52,9 @@ class RaveConfig:
     disc_periods: Tuple[int, ...] = (2, 3, 5, 7)
     disc_scales: int = 2
     disc_learning_rate: float = 1e-4
+    # training only: dB range of the random spectral envelopes the encoder's input goes
+    # through (the target stays clean; rt_synth/train/timbre_augment.py). 0: none.
+    timbre_augment: float = 0.0
     checkpoint_every: int = 250
     validate_every: int = 250
 
@@ -134,7 +137,11 @@ CONFIGS = {
     # frame rate), so the waveform decoder only adds what is not harmonic (bow noise,
     # transients, unpitched input). The pitched model's decoder filled the valleys between
     # harmonics with an aperiodic component (docs/rave.md section 11).
-    "harmonic": RaveConfig(noise=True, pitch_source=True, harmonics=64, phase2_step=6_000),
+    # The encoder hears the examples through random spectral envelopes (timbre_augment), so
+    # that the latent cannot carry the input's timbre: a flute played into it comes out as
+    # the training instrument, not as a flute.
+    "harmonic": RaveConfig(noise=True, pitch_source=True, harmonics=64, phase2_step=6_000,
+                           timbre_augment=12.0),
     # tiny with the pitch source: tests
     "tiny-pitched": RaveConfig(
         n_bands=8, pqmf_taps=104, encoder_channels=(8, 12, 16), encoder_strides=(2, 2),
