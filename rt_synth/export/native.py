@@ -10,6 +10,35 @@ FORMAT_VERSION = 1
 EXTENSION = ".rtsynth"
 
 
+def open_writer(path: str | Path, kind: str, name: str):
+    """A GGUF writer at path (the .rtsynth extension added if missing) with the keys every
+    kind starts with: format version, kind, name. Returns (writer, path)."""
+    import gguf
+
+    path = Path(path)
+    if path.suffix != EXTENSION:
+        path = path.with_name(path.name + EXTENSION)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    w = gguf.GGUFWriter(str(path), "rt_synth")
+    w.add_uint32("rt_synth.format_version", FORMAT_VERSION)
+    w.add_string("rt_synth.kind", kind)
+    w.add_string("rt_synth.name", name)
+    return w, path
+
+
+def finish_writer(w, tensors: dict[str, np.ndarray]) -> None:
+    """Adds the tensors (refusing non-finite values: a broken model must not be shipped) and
+    writes the file."""
+    for tname, arr in tensors.items():
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"tensor {tname} has non-finite values: the model is broken")
+        w.add_tensor(tname, np.ascontiguousarray(arr))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
 def _ddsp_tensors(decoder) -> dict[str, np.ndarray]:
     out = {}
     for name, t in decoder.state_dict().items():
@@ -23,18 +52,9 @@ def _ddsp_tensors(decoder) -> dict[str, np.ndarray]:
 
 def write_ddsp(model, path: str | Path, name: str, feature_delay: int = 0) -> Path:
     """Write a DDSPModel to `path` (the .rtsynth extension is added if missing)."""
-    import gguf
-
-    path = Path(path)
-    if path.suffix != EXTENSION:
-        path = path.with_name(path.name + EXTENSION)
-    path.parent.mkdir(parents=True, exist_ok=True)
     c = model.config
     d = model.decoder
-    w = gguf.GGUFWriter(str(path), "rt_synth")
-    w.add_uint32("rt_synth.format_version", FORMAT_VERSION)
-    w.add_string("rt_synth.kind", "ddsp")
-    w.add_string("rt_synth.name", name)
+    w, path = open_writer(path, "ddsp", name)
     w.add_uint32("rt_synth.sample_rate", c.sample_rate)
     w.add_uint32("rt_synth.hop", c.hop)
     w.add_uint32("rt_synth.latency_samples", 0)  # control path: docs/ddsp-maths.md §6
@@ -53,12 +73,5 @@ def write_ddsp(model, path: str | Path, name: str, feature_delay: int = 0) -> Pa
     w.add_float32("rt_synth.control.f0_max_hz", float(c.f0_max_hz))
     w.add_float32("rt_synth.control.loudness_min_db", float(c.loudness_min_db))
     w.add_float32("rt_synth.control.loudness_max_db", float(c.loudness_max_db))
-    for tname, arr in _ddsp_tensors(d).items():
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"tensor {tname} has non-finite values: the model is broken")
-        w.add_tensor(tname, np.ascontiguousarray(arr))
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
+    finish_writer(w, _ddsp_tensors(d))
     return path

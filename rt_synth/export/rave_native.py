@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rt_synth.export.native import EXTENSION, FORMAT_VERSION
+from rt_synth.export.native import finish_writer, open_writer
 
 NOISE_SEED = 0
 LATENT_OFFSET_RANGE = 3.0  # a CC offsets control i by up to ±3 std_i
@@ -44,17 +44,8 @@ def rave_tensors(model) -> dict[str, np.ndarray]:
 def write_rave(model, path: str | Path, name: str, measurements: dict | None = None) -> Path:
     """measurements (optional, from rt_synth.models.rave.measure via the payload):
     ``latency_samples`` (measured onset/envelope delay) and ``heldout_distance``."""
-    import gguf
-
-    path = Path(path)
-    if path.suffix != EXTENSION:
-        path = path.with_name(path.name + EXTENSION)
-    path.parent.mkdir(parents=True, exist_ok=True)
     c = model.config
-    w = gguf.GGUFWriter(str(path), "rt_synth")
-    w.add_uint32("rt_synth.format_version", FORMAT_VERSION)
-    w.add_string("rt_synth.kind", "rave")
-    w.add_string("rt_synth.name", name)
+    w, path = open_writer(path, "rave", name)
     w.add_uint32("rt_synth.sample_rate", c.sample_rate)
     w.add_uint32("rt_synth.hop", c.ratio)
     w.add_uint32("rt_synth.latency_samples", c.latency)
@@ -96,12 +87,5 @@ def write_rave(model, path: str | Path, name: str, measurements: dict | None = N
         w.add_float32("rt_synth.rave.measured_latency_samples", float(m["latency_samples"]))
     if "heldout_distance" in m:
         w.add_float32("rt_synth.rave.heldout_distance", float(m["heldout_distance"]))
-    for tname, arr in rave_tensors(model).items():
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"tensor {tname} has non-finite values: the model is broken")
-        w.add_tensor(tname, np.ascontiguousarray(arr))
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
+    finish_writer(w, rave_tensors(model))
     return path
