@@ -99,7 +99,11 @@ Error readHarmonicHead(const ModelFile& f, RaveConfig& c) {
     return bad(f, p + "s", "= " + std::to_string(c.harmonics) +
                                ", but the file has no pitch source (rt_synth.rave.pitch_source), which the "
                                "harmonic head needs");
-  return readInt(f, p + "_channels", 1, 4096, c.harmonic_channels);
+  if (Error e = readInt(f, p + "_channels", 1, 4096, c.harmonic_channels)) return e;
+  int with_f0 = 0;
+  if (Error e = readInt(f, p + "_f0", 0, 1, with_f0, false)) return e;
+  c.harmonic_f0 = with_f0 != 0;
+  return Error::none();
 }
 
 }  // namespace

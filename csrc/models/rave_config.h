@@ -54,6 +54,7 @@ struct RaveConfig {
   // rt_synth.rave.harmonic_channels (C).
   int harmonics = 0;
   int harmonic_channels = 0;
+  bool harmonic_f0 = false;  // rt_synth.rave.harmonic_f0: the head also reads f0 and periodicity
   static constexpr int kMaxHarmonics = 1024;
 
   int encoderRatio() const noexcept;  // R_e, product of the encoder strides

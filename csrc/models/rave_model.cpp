@@ -171,7 +171,7 @@ void RaveModel::decodeFrame(const float* u, float f0, float periodicity, float* 
   const float* exc = nullptr;
   const bool harmonic = cfg_.harmonics > 0;
   if (cfg_.pitch_source) {  // latent frame t decodes band frames t·R_e.. : excitation samples t·R..t·R+R−1
-    if (harmonic) head_.process(z_.data(), alpha_.data());
+    if (harmonic) head_.process(z_.data(), f0, periodicity, alpha_.data());
     pitch_.render(f0, periodicity, exc_audio_.data(), harmonic ? alpha_.data() : nullptr,
                   harmonic ? harm_audio_.data() : nullptr);
     exc_analysis_.process(exc_audio_.data(), exc_bands_.data(), R);

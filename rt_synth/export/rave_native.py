@@ -82,6 +82,8 @@ def write_rave(model, path: str | Path, name: str, measurements: dict | None = N
     if c.harmonics:
         w.add_uint32("rt_synth.rave.harmonics", c.harmonics)
         w.add_uint32("rt_synth.rave.harmonic_channels", c.harmonic_channels)
+        if c.harmonic_f0:
+            w.add_uint32("rt_synth.rave.harmonic_f0", 1)
     m = measurements or {}
     if "latency_samples" in m:
         w.add_float32("rt_synth.rave.measured_latency_samples", float(m["latency_samples"]))

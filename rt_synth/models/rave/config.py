@@ -37,6 +37,9 @@ class RaveConfig:
     # added to the decoder's output bands. 0: none.
     harmonics: int = 0
     harmonic_channels: int = 128
+    # the head also reads the pitch source's f0 and periodicity per latent frame (DDSP's
+    # decoder reads f0 too: the envelope of a bowed body depends on which harmonic lands where)
+    harmonic_f0: bool = False
     # training
     batch_size: int = 6
     learning_rate: float = 1e-3
@@ -142,6 +145,9 @@ CONFIGS = {
     # the training instrument, not as a flute.
     "harmonic": RaveConfig(noise=True, pitch_source=True, harmonics=64, phase2_step=6_000,
                            timbre_augment=12.0),
+    # harmonic, and the head reads the f0 and periodicity too (DDSP-style conditioning)
+    "harmonic-f0": RaveConfig(noise=True, pitch_source=True, harmonics=64, harmonic_f0=True,
+                              phase2_step=6_000, timbre_augment=12.0),
     # tiny with the pitch source: tests
     "tiny-pitched": RaveConfig(
         n_bands=8, pqmf_taps=104, encoder_channels=(8, 12, 16), encoder_strides=(2, 2),
@@ -157,6 +163,7 @@ CONFIGS = {
         batch_size=2, train_samples=4096, phase2_step=4, kl_warmup=4, disc_channels=4,
         disc_periods=(2, 3), disc_scales=2, checkpoint_every=4, validate_every=4,
         pitch_source=True, pitch_f0_min=100.0, harmonics=8, harmonic_channels=8,
+        harmonic_f0=True,
     ),
 }
 

@@ -102,7 +102,7 @@ class RaveModel(nn.Module):
         if f0 is None or periodicity is None:
             raise ValueError("this model has a pitch source: pass f0 and periodicity")
         head = self.decoder.harmonic_head
-        amps = head(z) if head is not None else None
+        amps = head(z, f0, periodicity) if head is not None else None
         exc, harm = self.excitation_bands(f0, periodicity, previous, amps)
         bands = self.decoder(z, noise, exc)
         return bands + harm if harm is not None else bands

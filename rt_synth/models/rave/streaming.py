@@ -138,7 +138,7 @@ class RaveStreaming(nn.Module):
         prev_amps: Optional[torch.Tensor] = None
         head_states: List[torch.Tensor] = []
         if head is not None:
-            amps, head_states = head.step(z, states[n + 4:n + 5])
+            amps, head_states = head.step(z, states[n + 4:n + 5], f0, periodicity)
             prev_amps = states[n + 6]
         e, y, last_f0, last_per, phase, last_amps = excitation_step(
             f0, periodicity, states[n + 1], states[n + 2], states[n + 3], self.sample_rate,

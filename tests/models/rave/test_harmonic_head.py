@@ -73,13 +73,19 @@ def test_unvoiced_frames_are_silent_and_amplitudes_ramp():
 
 
 def test_head_amplitudes_are_positive_and_bounded():
-    head = HarmonicHead(C)
     torch.manual_seed(0)
-    z = torch.randn(2, C.latent_size, 30) * 50
+    head = HarmonicHead(C)
+    z = torch.randn(2, C.latent_size, 30) * 5
+    f0 = torch.rand(2, 30) * 3000
+    per = torch.rand(2, 30)
     with torch.no_grad():
-        a = head(z)
+        a = head(z, f0, per)
+        other = head(z, f0 * 0.5, per)
     assert a.shape == (2, C.harmonics, 30)
-    assert bool((a > 0).all()) and float(a.sum(1).max()) <= 2.0 + 1e-5
+    assert bool((a >= 0).all()) and float(a.sum(1).max()) <= 2.0 + 1e-5
+    assert float((a - other).abs().max()) > 1e-4  # harmonic_f0: the head reads the f0
+    with pytest.raises(ValueError, match="f0"):
+        head(z)
 
 
 def test_head_audio_reaches_the_output():
@@ -92,7 +98,7 @@ def test_head_audio_reaches_the_output():
     noise = torch.zeros(1, c.n_bands, 40 * c.encoder_ratio, dtype=torch.float64)
     with torch.no_grad():
         full = model.decode_bands(z, noise, f0, per)
-        exc, harm = model.excitation_bands(f0, per, None, model.decoder.harmonic_head(z))
+        exc, harm = model.excitation_bands(f0, per, None, model.decoder.harmonic_head(z, f0, per))
         alone = model.decoder(z, noise, exc)
     assert harm is not None and float(harm.abs().max()) > 1e-2
     assert torch.allclose(full, alone + harm)
