@@ -45,6 +45,13 @@ def write_rave(model, path: str | Path, name: str, measurements: dict | None = N
     """measurements (optional, from rt_synth.models.rave.measure via the payload):
     ``latency_samples`` (measured onset/envelope delay) and ``heldout_distance``."""
     c = model.config
+    if c.harmonics and (c.harmonic_loudness or not c.harmonic_latent or c.harmonic_layers != 1):
+        from rt_synth.errors import UserError
+
+        raise UserError(f"{name}: the core runs a harmonic head of one hidden layer on the "
+                        "latent (+ f0); this model's head (harmonic_latent, harmonic_loudness, "
+                        "harmonic_layers) is a training-time experiment the native format does "
+                        "not carry yet (docs/rave.md section 13)")
     w, path = open_writer(path, "rave", name)
     w.add_uint32("rt_synth.sample_rate", c.sample_rate)
     w.add_uint32("rt_synth.hop", c.ratio)

@@ -247,6 +247,7 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
                 pitch = {k: (v.to(dist.device) if torch.is_tensor(v) else
                              tuple(t.to(dist.device) for t in v)) for k, v in pitch.items()}
                 step = run.state.step
+                model.head_scale = harmonic_head_scale(config, step)
                 if step >= config.phase2_step and not bool(model.latent_stats_ready):
                     n = compute_latent_statistics(model, train_set, dist.device)
                     if run.bar is not None:
@@ -312,12 +313,13 @@ def training_window(audio: torch.Tensor, window: int, config: RaveConfig):
             return crops, {}
         inputs = [augment_timbre(c[0].numpy(), config.sample_rate, amount, rng) for c in crops]
         return crops, {"input": torch.from_numpy(np.stack(inputs))[:, None]}
-    from rt_synth.models.rave.pitch_source import track_frames
+    from rt_synth.models.rave.pitch_source import loudness_frames, track_frames
 
     r = config.ratio
     b, t = audio.shape
     ctx = PITCH_CONTEXT_FRAMES * r
-    crops, inputs, f0s, pers, pf, pp = [], [], [], [], [], []
+    with_loudness = bool(config.harmonics and config.harmonic_loudness)
+    crops, inputs, f0s, pers, pf, pp, louds = [], [], [], [], [], [], []
     for i in range(b):
         start = int(torch.randint(0, (t - window) // r + 1, ()).item()) * r
         lo = start - ctx
@@ -329,6 +331,8 @@ def training_window(audio: torch.Tensor, window: int, config: RaveConfig):
             chunk = np.concatenate([np.zeros(-lo, dtype=chunk.dtype), chunk])
         f0, per = track_frames(chunk, config)  # frame j: window ending at lo + j*R - 1
         k = PITCH_CONTEXT_FRAMES
+        if with_loudness:
+            louds.append(loudness_frames(chunk, config)[k:])
         f0s.append(f0[k:]); pers.append(per[k:])
         pf.append(f0[k - 1]); pp.append(per[k - 1])
         crops.append(audio[i, start:start + window])
@@ -339,7 +343,27 @@ def training_window(audio: torch.Tensor, window: int, config: RaveConfig):
                      phase)}
     if inputs:
         pitch["input"] = torch.from_numpy(np.stack(inputs))[:, None]
+    if louds:  # the harmonic head's loudness input, of what the tracker hears
+        pitch["loudness"] = torch.from_numpy(np.stack(louds))
     return torch.stack(crops)[:, None], pitch
+
+
+def harmonic_head_scale(config: RaveConfig, step: int) -> float:
+    """The harmonic head's level at a training step (config.harmonic_warmup): 0 for the first
+    `warmup` steps, then a line to 1 over warmup/2 steps."""
+    w = int(config.harmonic_warmup)
+    if w <= 0 or not config.harmonics:
+        return 1.0
+    return float(min(1.0, max(0.0, (step - w) / max(w // 2, 1))))
+
+
+def _finite_gradients(params) -> bool:
+    """False when any gradient holds a NaN or Inf: the step is skipped rather than letting
+    one bad batch poison the weights (Adam's moments would carry the NaN on for ever)."""
+    for p in params:
+        if p.grad is not None and not bool(torch.isfinite(p.grad).all()):
+            return False
+    return True
 
 
 def vae_step(model, losses, opt_g, audio, step, config, dist, pitch=None,
@@ -356,9 +380,12 @@ def vae_step(model, losses, opt_g, audio, step, config, dist, pitch=None,
     opt_g.zero_grad(set_to_none=True)
     loss.backward()
     average_gradients([p for g in opt_g.param_groups for p in g["params"]], dist)
-    torch.nn.utils.clip_grad_norm_([p for g in opt_g.param_groups for p in g["params"]], 10.0)
-    opt_g.step()
-    return {"loss": float(loss.detach()), "spectral_full": float(full.detach()),
+    params = [p for g in opt_g.param_groups for p in g["params"]]
+    torch.nn.utils.clip_grad_norm_(params, 10.0)
+    skipped = not _finite_gradients(params)
+    if not skipped:
+        opt_g.step()
+    return {"skipped": float(skipped), "loss": float(loss.detach()), "spectral_full": float(full.detach()),
             "spectral_bands": float(bands.detach()), "kl": float(out["kl"].detach()),
             "beta": beta}
 
@@ -370,7 +397,8 @@ def gan_step(model, disc, losses, opt_g, opt_d, audio, config, dist, pitch=None,
         mean, scale = model.encoder(bands_in if audio_in is None else model.pqmf(audio_in))
         z, _ = model.sample(mean, scale)
     if config.pitch_source:
-        bands = model.decode_bands(z, None, pitch["f0"], pitch["periodicity"], pitch["previous"])
+        bands = model.decode_bands(z, None, pitch["f0"], pitch["periodicity"], pitch["previous"],
+                                   pitch.get("loudness"))
     else:
         bands = model.decode_bands(z, None)
     fake = model.pqmf.inverse(bands)
@@ -382,7 +410,9 @@ def gan_step(model, disc, losses, opt_g, opt_d, audio, config, dist, pitch=None,
     opt_d.zero_grad(set_to_none=True)
     d_loss.backward()
     average_gradients(list(disc.parameters()), dist)
-    opt_d.step()
+    torch.nn.utils.clip_grad_norm_(list(disc.parameters()), 10.0)
+    if _finite_gradients(list(disc.parameters())):
+        opt_d.step()
     # generator (decoder only)
     feats_fake = disc(fake)
     with torch.no_grad():
@@ -396,8 +426,10 @@ def gan_step(model, disc, losses, opt_g, opt_d, audio, config, dist, pitch=None,
     dec = list(model.decoder.parameters())
     average_gradients(dec, dist)
     torch.nn.utils.clip_grad_norm_(dec, 10.0)
-    opt_g.step()
-    return {"loss": float(loss.detach()), "spectral_full": float(full.detach()),
+    skipped = not _finite_gradients(dec)
+    if not skipped:
+        opt_g.step()
+    return {"skipped": float(skipped), "loss": float(loss.detach()), "spectral_full": float(full.detach()),
             "spectral_bands": float(band_loss.detach()), "adversarial": float(adv.detach()),
             "feature_matching": float(fm.detach()), "discriminator": float(d_loss.detach())}
 

@@ -40,6 +40,24 @@ class RaveConfig:
     # the head also reads the pitch source's f0 and periodicity per latent frame (DDSP's
     # decoder reads f0 too: the envelope of a bowed body depends on which harmonic lands where)
     harmonic_f0: bool = False
+    # the head reads the latent (False: only the tracker's features, DDSP-style, so that the
+    # input's timbre cannot reach the harmonics through the latent; needs harmonic_f0)
+    harmonic_latent: bool = True
+    # the head also reads the input's loudness per latent frame: the mean square of the
+    # tracker's window in dB (pitch_source.loudness_frames)
+    harmonic_loudness: bool = False
+    # hidden layers of the head: the first a causal conv of kernel `kernel`, the rest 1x1
+    harmonic_layers: int = 1
+    # the head also gives the level of the noise in each PQMF band per latent frame (DDSP's
+    # filtered noise, on the decoder's noise stream): the noisy part of a bowed or blown sound
+    # between the harmonics does not then rest on the waveform path alone
+    harmonic_noise: bool = False
+    # training only: the head is silent for this many steps, then fades in over half as many
+    # again. A head that reads f0 and loudness makes a plausible sound within 100 steps; the
+    # waveform path, whose first outputs are random, then only adds error and the gradient
+    # shuts its gates for good (a silent decoder, a latent that does nothing). Learning first
+    # with the excitation alone, as the pitched model does, it keeps a working waveform path.
+    harmonic_warmup: int = 0
     # training
     batch_size: int = 6
     learning_rate: float = 1e-3
@@ -101,6 +119,11 @@ class RaveConfig:
             raise ValueError("harmonics must be >= 0 and harmonic_channels >= 1")
         if self.harmonics and not self.pitch_source:
             raise ValueError("the harmonic head needs the pitch source (pitch_source=True)")
+        if self.harmonic_layers < 1:
+            raise ValueError("harmonic_layers must be >= 1")
+        if self.harmonics and not self.harmonic_latent and not self.harmonic_f0:
+            raise ValueError("a harmonic head that does not read the latent must read the f0 "
+                             "(harmonic_f0=True)")
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -148,6 +171,14 @@ CONFIGS = {
     # harmonic, and the head reads the f0 and periodicity too (DDSP-style conditioning)
     "harmonic-f0": RaveConfig(noise=True, pitch_source=True, harmonics=64, harmonic_f0=True,
                               phase2_step=6_000, timbre_augment=12.0),
+    # the head reads only what the tracker measures (f0, periodicity, loudness), like DDSP's
+    # decoder: the harmonics are the training instrument's whatever is played in; the latent
+    # drives the waveform path (the aperiodic rest, transients, unpitched input). Stronger
+    # augmentation: the waveform path's latent must not carry the input's envelope either.
+    "harmonic-ddsp": RaveConfig(noise=True, pitch_source=True, harmonics=64, harmonic_f0=True,
+                                harmonic_latent=False, harmonic_loudness=True,
+                                harmonic_layers=3, harmonic_noise=True,
+                                phase2_step=6_000, timbre_augment=18.0),
     # tiny with the pitch source: tests
     "tiny-pitched": RaveConfig(
         n_bands=8, pqmf_taps=104, encoder_channels=(8, 12, 16), encoder_strides=(2, 2),
@@ -164,6 +195,16 @@ CONFIGS = {
         disc_periods=(2, 3), disc_scales=2, checkpoint_every=4, validate_every=4,
         pitch_source=True, pitch_f0_min=100.0, harmonics=8, harmonic_channels=8,
         harmonic_f0=True,
+    ),
+    # tiny-harmonic with the DDSP-style head: tests
+    "tiny-harmonic-ddsp": RaveConfig(
+        n_bands=8, pqmf_taps=104, encoder_channels=(8, 12, 16), encoder_strides=(2, 2),
+        latent_size=4, decoder_channels=(16, 12, 8), decoder_strides=(2, 2), dilations=(1, 3),
+        batch_size=2, train_samples=4096, phase2_step=4, kl_warmup=4, disc_channels=4,
+        disc_periods=(2, 3), disc_scales=2, checkpoint_every=4, validate_every=4,
+        pitch_source=True, pitch_f0_min=100.0, harmonics=8, harmonic_channels=8,
+        harmonic_f0=True, harmonic_latent=False, harmonic_loudness=True, harmonic_layers=2,
+        harmonic_noise=True, timbre_augment=12.0,
     ),
 }
 

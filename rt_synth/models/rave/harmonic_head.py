@@ -3,10 +3,15 @@
 A small causal network on the latent z gives, per latent frame, the amplitudes of H harmonics
 of the tracked f0, DDSP-style (Engel et al. 2020):
 
-    r = out(lrelu(conv(z)))                      conv: causal, kernel k, D -> C; out: 1x1, C -> 1+H
-                                                 (config.harmonic_f0: conv reads [z; q; p], D+2
-                                                 channels, q = log2(f0/f0_min)/log2(f0_max/f0_min)
-                                                 and p the periodicity, both clamped to 0..1)
+    r = out(lrelu(hidden_j(... lrelu(conv(x)))))  conv: causal, kernel k, I -> C; hidden_j: 1x1,
+                                                 C -> C (config.harmonic_layers - 1 of them);
+                                                 out: 1x1, C -> 1+H
+    x = [z; q; p; l]                             z the latent (config.harmonic_latent),
+                                                 q = log2(f0/f0_min)/log2(f0_max/f0_min) and p the
+                                                 periodicity, both clamped to 0..1
+                                                 (config.harmonic_f0), l the input's loudness
+                                                 (config.harmonic_loudness;
+                                                 pitch_source.loudness_frames)
     A = 2 * sigmoid(r[0]) ** ln(10) + 1e-7        overall amplitude (exp-sigmoid)
     alpha_k = A * softmax(r[1:])_k                k = 1..H
 
@@ -39,11 +44,17 @@ class HarmonicHead(nn.Module):
         self.harmonics = c.harmonics
         self.slope = c.leaky_slope
         self.with_f0 = bool(c.harmonic_f0)
+        self.with_latent = bool(c.harmonic_latent)
+        self.with_loudness = bool(c.harmonic_loudness)
         self.f0_min = float(c.pitch_f0_min)
         self.octaves = float(math.log2(c.pitch_f0_max / c.pitch_f0_min))
-        self.conv = CachedConv1d(c.latent_size + (2 if c.harmonic_f0 else 0), c.harmonic_channels,
-                                 c.kernel)
-        self.out = CachedConv1d(c.harmonic_channels, 1 + c.harmonics, 1)
+        n_in = ((c.latent_size if c.harmonic_latent else 0) + (2 if c.harmonic_f0 else 0)
+                + (1 if c.harmonic_loudness else 0))
+        self.conv = CachedConv1d(n_in, c.harmonic_channels, c.kernel)
+        self.hidden = nn.ModuleList([CachedConv1d(c.harmonic_channels, c.harmonic_channels, 1)
+                                     for _ in range(c.harmonic_layers - 1)])
+        self.noise_bands = c.n_bands if c.harmonic_noise else 0
+        self.out = CachedConv1d(c.harmonic_channels, 1 + c.harmonics + self.noise_bands, 1)
         # attributes, not globals: TorchScript cannot read module globals
         self.amplitude_max = AMPLITUDE_MAX
         self.amplitude_exponent = AMPLITUDE_EXPONENT
@@ -53,33 +64,70 @@ class HarmonicHead(nn.Module):
         """Raw head output [B, 1+H, F] -> per-harmonic amplitudes alpha [B, H, F]."""
         a = (self.amplitude_max * torch.sigmoid(r[:, :1]).pow(self.amplitude_exponent)
              + self.amplitude_floor)
-        return a * torch.softmax(r[:, 1:], dim=1)
+        return a * torch.softmax(r[:, 1:1 + self.harmonics], dim=1)
+
+    def noise_gains(self, r: torch.Tensor) -> torch.Tensor:
+        """Raw head output [B, 1+H+M, F] -> noise level per PQMF band [B, M, F] (exp-sigmoid,
+        as the amplitude; config.harmonic_noise)."""
+        return (self.amplitude_max * torch.sigmoid(r[:, 1 + self.harmonics:]
+                                                   ).pow(self.amplitude_exponent)
+                + self.amplitude_floor)
+
+    def split(self, h: torch.Tensor) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """The conv's output [B, C, F] -> (alpha [B, H, F], noise gains [B, M, F] or None)."""
+        h = F.leaky_relu(h, self.slope)
+        for layer in self.hidden:
+            h = F.leaky_relu(layer(h), self.slope)
+        r = self.out(h)
+        return self.amplitudes(r), (self.noise_gains(r) if self.noise_bands else None)
 
     def inputs(self, z: torch.Tensor, f0: Optional[torch.Tensor],
-               periodicity: Optional[torch.Tensor]) -> torch.Tensor:
-        """z [B, D, F] (+ f0, periodicity [B, F] with harmonic_f0) -> the conv's input."""
-        if not self.with_f0:
-            return z
-        if f0 is None or periodicity is None:
-            raise ValueError("this harmonic head reads the f0: pass f0 and periodicity")
-        q = (torch.log2(f0.to(z.dtype).clamp(min=self.f0_min) / self.f0_min) / self.octaves
-             ).clamp(0.0, 1.0)
-        p = periodicity.to(z.dtype).clamp(0.0, 1.0)
-        return torch.cat([z, q.unsqueeze(1), p.unsqueeze(1)], dim=1)
+               periodicity: Optional[torch.Tensor], loudness: Optional[torch.Tensor] = None
+               ) -> torch.Tensor:
+        """z [B, D, F] (+ f0, periodicity, loudness [B, F] as the config asks) -> the conv's
+        input."""
+        parts: List[torch.Tensor] = []
+        if self.with_latent:
+            parts.append(z)
+        if self.with_f0:
+            if f0 is None or periodicity is None:
+                raise ValueError("this harmonic head reads the f0: pass f0 and periodicity")
+            q = (torch.log2(f0.to(z.dtype).clamp(min=self.f0_min) / self.f0_min) / self.octaves
+                 ).clamp(0.0, 1.0)
+            parts.append(q.unsqueeze(1))
+            parts.append(periodicity.to(z.dtype).clamp(0.0, 1.0).unsqueeze(1))
+        if self.with_loudness:
+            if loudness is None:
+                raise ValueError("this harmonic head reads the loudness: pass loudness")
+            parts.append(loudness.to(z.dtype).unsqueeze(1))
+        return torch.cat(parts, dim=1)
+
+    def network(self, h: torch.Tensor) -> torch.Tensor:
+        """The conv's output [B, C, F] -> alpha [B, H, F]."""
+        return self.split(h)[0]
+
+    def with_noise(self, z: torch.Tensor, f0: Optional[torch.Tensor] = None,
+                   periodicity: Optional[torch.Tensor] = None,
+                   loudness: Optional[torch.Tensor] = None
+                   ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """forward, and the noise gains [B, M, F] (None without config.harmonic_noise)."""
+        return self.split(self.conv(self.inputs(z, f0, periodicity, loudness)))
 
     def forward(self, z: torch.Tensor, f0: Optional[torch.Tensor] = None,
-                periodicity: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """z [B, D, F] (+ f0, periodicity [B, F] with harmonic_f0) -> alpha [B, H, F]."""
-        x = self.inputs(z, f0, periodicity)
-        return self.amplitudes(self.out(F.leaky_relu(self.conv(x), self.slope)))
+                periodicity: Optional[torch.Tensor] = None,
+                loudness: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """z [B, D, F] (+ f0, periodicity, loudness [B, F] as the config asks)
+        -> alpha [B, H, F]."""
+        return self.network(self.conv(self.inputs(z, f0, periodicity, loudness)))
 
     def initial_state(self, batch: int) -> List[torch.Tensor]:
         return [self.conv.initial_state(batch)]
 
     def step(self, z: torch.Tensor, states: List[torch.Tensor],
-             f0: Optional[torch.Tensor] = None, periodicity: Optional[torch.Tensor] = None
+             f0: Optional[torch.Tensor] = None, periodicity: Optional[torch.Tensor] = None,
+             loudness: Optional[torch.Tensor] = None
              ) -> Tuple[torch.Tensor, List[torch.Tensor]]:
-        h, s = self.conv.step(self.inputs(z, f0, periodicity), states[0])
+        h, s = self.conv.step(self.inputs(z, f0, periodicity, loudness), states[0])
         if h.shape[-1] == 0:  # a block without a latent frame
             return h.new_zeros(h.shape[0], self.harmonics, 0), [s]
-        return self.amplitudes(self.out(F.leaky_relu(h, self.slope))), [s]
+        return self.network(h), [s]

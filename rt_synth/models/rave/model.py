@@ -14,7 +14,8 @@ from torch import nn
 from rt_synth.models.rave.config import RaveConfig
 from rt_synth.models.rave.decoder import Decoder
 from rt_synth.models.rave.encoder import Encoder
-from rt_synth.models.rave.pitch_source import CONSTANTS, excitation_step, track_frames
+from rt_synth.models.rave.pitch_source import (CONSTANTS, excitation_step, loudness_frames,
+                                               track_frames)
 from rt_synth.models.rave.pqmf import PQMF
 
 
@@ -35,6 +36,9 @@ class RaveModel(nn.Module):
         # out (set from the training set's RMS, so a quiet dataset trains as well as a loud
         # one; the training loop feeds gain-scaled audio to forward()).
         self.register_buffer("input_gain", torch.ones(()))
+        # training only (config.harmonic_warmup; the trainer sets it per step): the harmonic
+        # head's audio, harmonics and noise, is scaled by this. 1 everywhere else.
+        self.head_scale = 1.0
 
     @property
     def n_parameters(self) -> int:
@@ -62,6 +66,15 @@ class RaveModel(nn.Module):
         f0 = torch.from_numpy(np.stack([r[0] for r in rows])).to(audio.device)
         per = torch.from_numpy(np.stack([r[1] for r in rows])).to(audio.device)
         return f0, per
+
+    def track_loudness(self, audio: torch.Tensor) -> Optional[torch.Tensor]:
+        """The harmonic head's loudness input per latent frame [B, T/R] of audio [B, 1, T] (raw
+        level, as the tracker hears it; pitch_source.loudness_frames), or None when the head
+        does not read it."""
+        if not (self.config.harmonics and self.config.harmonic_loudness):
+            return None
+        rows = [loudness_frames(a.detach().cpu().numpy(), self.config) for a in audio[:, 0]]
+        return torch.from_numpy(np.stack(rows)).to(audio.device)
 
     def excitation_bands(self, f0: torch.Tensor, periodicity: torch.Tensor,
                          previous: Optional[tuple] = None,
@@ -94,26 +107,42 @@ class RaveModel(nn.Module):
 
     def decode_bands(self, z: torch.Tensor, noise: Optional[torch.Tensor] = None,
                      f0: Optional[torch.Tensor] = None, periodicity: Optional[torch.Tensor] = None,
-                     previous: Optional[tuple] = None) -> torch.Tensor:
-        """Latent z [B, D, F] (+ the pitch source's f0, periodicity [B, F]) → output bands
-        [B, M, F*R_e]: the decoder's, plus the harmonic head's audio analysed by the PQMF."""
+                     previous: Optional[tuple] = None,
+                     loudness: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Latent z [B, D, F] (+ the pitch source's f0, periodicity [B, F], and the loudness
+        [B, F] when the head reads it) → output bands [B, M, F*R_e]: the decoder's, plus the
+        harmonic head's audio analysed by the PQMF."""
         if not self.config.pitch_source:
             return self.decoder(z, noise)
         if f0 is None or periodicity is None:
             raise ValueError("this model has a pitch source: pass f0 and periodicity")
         head = self.decoder.harmonic_head
-        amps = head(z, f0, periodicity) if head is not None else None
+        amps, gains = head.with_noise(z, f0, periodicity, loudness) if head is not None else (
+            None, None)
+        if self.head_scale != 1.0:
+            amps = amps * self.head_scale if amps is not None else None
+            gains = gains * self.head_scale if gains is not None else None
         exc, harm = self.excitation_bands(f0, periodicity, previous, amps)
+        if gains is not None and noise is None:  # the head's noise and the decoder's: one stream
+            noise = torch.rand(exc.shape, dtype=exc.dtype, device=exc.device) * 2 - 1
         bands = self.decoder(z, noise, exc)
+        if gains is not None:  # ramped from the frame before (0 at the start, as after reset)
+            r_e = exc.shape[-1] // gains.shape[-1]
+            prev = torch.cat([torch.zeros_like(gains[:, :, :1]), gains[:, :, :-1]], dim=-1)
+            w = torch.arange(1, r_e + 1, dtype=gains.dtype, device=gains.device) / r_e
+            ramp = (prev.unsqueeze(-1) + (gains - prev).unsqueeze(-1) * w).flatten(2)
+            bands = bands + ramp * noise
         return bands + harm if harm is not None else bands
 
     def forward(self, audio: torch.Tensor, noise: Optional[torch.Tensor] = None,
                 deterministic: bool = False, f0: Optional[torch.Tensor] = None,
                 periodicity: Optional[torch.Tensor] = None,
-                previous: Optional[tuple] = None) -> dict:
+                previous: Optional[tuple] = None,
+                loudness: Optional[torch.Tensor] = None) -> dict:
         """Training path on audio at the network's level (input_gain applied by the caller).
-        Pitch source: f0/periodicity [B, T/R] of the audio (pitch_source.track_frames); when
-        omitted they are tracked here from audio / input_gain."""
+        Pitch source: f0/periodicity [B, T/R] of the audio (pitch_source.track_frames), and
+        the head's loudness (pitch_source.loudness_frames); when omitted they are measured
+        here from audio / input_gain."""
         bands_in = self.pqmf(audio)
         mean, scale = self.encoder(bands_in)
         if deterministic:
@@ -122,7 +151,9 @@ class RaveModel(nn.Module):
             z, kl = self.sample(mean, scale)
         if self.config.pitch_source and (f0 is None or periodicity is None):
             f0, periodicity = self.track(audio / self.input_gain)
-        bands = self.decode_bands(z, noise, f0, periodicity, previous)
+        if loudness is None:
+            loudness = self.track_loudness(audio / self.input_gain)
+        bands = self.decode_bands(z, noise, f0, periodicity, previous, loudness)
         return {"bands_in": bands_in, "bands": bands, "audio": self.pqmf.inverse(bands),
                 "kl": kl, "mean": mean}
 
@@ -134,19 +165,21 @@ class RaveModel(nn.Module):
 
     def decode(self, u: torch.Tensor, noise: Optional[torch.Tensor] = None,
                f0: Optional[torch.Tensor] = None,
-               periodicity: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """latent controls u [B, D, F] (+ f0, periodicity [B, F] with a pitch source)
-        -> audio [B, 1, F*R]."""
+               periodicity: Optional[torch.Tensor] = None,
+               loudness: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """latent controls u [B, D, F] (+ f0, periodicity [B, F] with a pitch source, and the
+        loudness [B, F] when the head reads it) -> audio [B, 1, F*R]."""
         z = torch.einsum("ji,bjt->bit", self.latent_pca, u) + self.latent_mean[:, None]
         if self.config.pitch_source and (f0 is None or periodicity is None):
             raise ValueError("this model has a pitch source: decode needs f0 and periodicity")
-        return self.pqmf.inverse(self.decode_bands(z, noise, f0, periodicity)) / self.input_gain
+        return self.pqmf.inverse(self.decode_bands(z, noise, f0, periodicity, None, loudness)
+                                 ) / self.input_gain
 
     def reconstruct(self, audio: torch.Tensor, noise: Optional[torch.Tensor] = None):
         f0 = per = None
         if self.config.pitch_source:
             f0, per = self.track(audio)
-        return self.decode(self.encode(audio), noise, f0, per)
+        return self.decode(self.encode(audio), noise, f0, per, self.track_loudness(audio))
 
     def set_latent_statistics(self, mean, pca, std) -> None:
         self.latent_mean.copy_(mean)

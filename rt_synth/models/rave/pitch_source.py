@@ -61,6 +61,36 @@ def track_frames(audio: np.ndarray, config: RaveConfig) -> Tuple[np.ndarray, np.
     return f0_frames, per_frames
 
 
+LOUDNESS_FLOOR_DB = -100.0  # loudness feature 0 (silence); 0 dBFS mean square is 1
+LOUDNESS_MAX = 1.2          # the clipped tracker input (+-4) reaches +12 dB
+
+
+def loudness_feature(mean_square: torch.Tensor) -> torch.Tensor:
+    """Mean square of the tracker's window -> the harmonic head's loudness input:
+    (10 log10(ms + 1e-10) - floor) / -floor, clamped to 0..LOUDNESS_MAX."""
+    db = 10.0 * torch.log10(mean_square + 1e-10)
+    return ((db - LOUDNESS_FLOOR_DB) / -LOUDNESS_FLOOR_DB).clamp(0.0, LOUDNESS_MAX)
+
+
+def loudness_frames(audio: np.ndarray, config: RaveConfig) -> np.ndarray:
+    """Loudness of audio [T] per latent frame, aligned with track_frames: frame t is the mean
+    square of the tracker's window (W samples, sanitised as the tracker sees them) ending at
+    sample t*R - 1 (zeros before the start; frame 0 is silence), through loudness_feature.
+    float32 [ceil(T/R)]."""
+    from rt_synth.dsp.yin import CLIP, yin_params
+
+    r = config.ratio
+    w = yin_params(config.sample_rate, config.pitch_f0_min, config.pitch_f0_max)[0]
+    x = np.asarray(audio, dtype=np.float64)
+    x = np.clip(np.where(np.isfinite(x), x, 0.0), -CLIP, CLIP)
+    c = np.concatenate([[0.0], np.cumsum(x * x)])
+    n = -(-x.shape[-1] // r)
+    ends = np.arange(n) * r                         # exclusive end of frame t's window
+    e = c[ends] - c[np.maximum(ends - w, 0)]
+    e = np.maximum(e, 0.0)                          # cumsum rounding
+    return loudness_feature(torch.from_numpy(e / w)).numpy().astype(np.float32)
+
+
 def _ramp(frames: torch.Tensor, previous: torch.Tensor, ratio: int) -> torch.Tensor:
     """frames [B, F], previous [B] (the value before frame 0) → per sample [B, F*R]: the line
     from frame t-1 to frame t over the R samples of frame t, reaching frame t's value on the

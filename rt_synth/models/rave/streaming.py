@@ -51,6 +51,13 @@ class RaveStreaming(nn.Module):
         self.encoder = model.encoder
         self.decoder = model.decoder
         c = model.config
+        if c.harmonics and c.harmonic_loudness:
+            from rt_synth.errors import UserError
+
+            raise UserError("this RAVE model's harmonic head reads the loudness "
+                            "(config harmonic_loudness), which the streaming form, the exports "
+                            "and the core do not compute yet (docs/rave.md section 13); "
+                            "evaluate it offline with python3 -m rt_synth.eval.rave_curve")
         self.ratio = c.ratio
         self.n_bands = c.n_bands
         self.encoder_ratio = c.encoder_ratio
