@@ -50,14 +50,19 @@ def test_phase_switch_and_resume(tiny_dataset, tmp_path, capsys):
     assert steps == sorted(steps)
 
 
-def test_discriminator_losses_finite():
+def _tiny_gan():
+    """The tiny config's model, discriminators, optimisers and losses (seed 0)."""
     torch.manual_seed(0)
     c = CONFIGS["tiny"]
     m = RaveModel(c)
     d = Discriminators(c.disc_channels, c.disc_periods, c.disc_scales)
     og = torch.optim.Adam(list(m.encoder.parameters()) + list(m.decoder.parameters()))
     od = torch.optim.Adam(d.parameters())
-    losses = RaveLosses(c)
+    return c, m, d, og, od, RaveLosses(c)
+
+
+def test_discriminator_losses_finite():
+    c, m, d, og, od, losses = _tiny_gan()
     audio = torch.randn(c.batch_size, 1, c.train_samples) * 0.2
     logs = vae_step(m, losses, og, audio, 1, c, DistInfo())
     assert all(math.isfinite(v) for v in logs.values())
@@ -130,13 +135,7 @@ def test_a_non_finite_batch_is_skipped_and_the_weights_stay_finite():
     """One batch with a NaN in it (a corrupt example, an overflow) must not reach the weights:
     Adam's moments would carry the NaN into every later step. Both phases skip the update and
     say so in the log."""
-    torch.manual_seed(0)
-    c = CONFIGS["tiny"]
-    m = RaveModel(c)
-    d = Discriminators(c.disc_channels, c.disc_periods, c.disc_scales)
-    og = torch.optim.Adam(list(m.encoder.parameters()) + list(m.decoder.parameters()))
-    od = torch.optim.Adam(d.parameters())
-    losses = RaveLosses(c)
+    c, m, d, og, od, losses = _tiny_gan()
     good = torch.randn(c.batch_size, 1, c.train_samples) * 0.2
     bad = good.clone()
     bad[0, 0, 100] = float("nan")

@@ -179,34 +179,15 @@ CONFIGS = {
                                 harmonic_latent=False, harmonic_loudness=True,
                                 harmonic_layers=3, harmonic_noise=True,
                                 phase2_step=6_000, timbre_augment=18.0),
-    # tiny with the pitch source: tests
-    "tiny-pitched": RaveConfig(
-        n_bands=8, pqmf_taps=104, encoder_channels=(8, 12, 16), encoder_strides=(2, 2),
-        latent_size=4, decoder_channels=(16, 12, 8), decoder_strides=(2, 2), dilations=(1, 3),
-        batch_size=2, train_samples=4096, phase2_step=4, kl_warmup=4, disc_channels=4,
-        disc_periods=(2, 3), disc_scales=2, checkpoint_every=4, validate_every=4,
-        pitch_source=True, pitch_f0_min=100.0,
-    ),
-    # tiny-pitched with the harmonic head: tests
-    "tiny-harmonic": RaveConfig(
-        n_bands=8, pqmf_taps=104, encoder_channels=(8, 12, 16), encoder_strides=(2, 2),
-        latent_size=4, decoder_channels=(16, 12, 8), decoder_strides=(2, 2), dilations=(1, 3),
-        batch_size=2, train_samples=4096, phase2_step=4, kl_warmup=4, disc_channels=4,
-        disc_periods=(2, 3), disc_scales=2, checkpoint_every=4, validate_every=4,
-        pitch_source=True, pitch_f0_min=100.0, harmonics=8, harmonic_channels=8,
-        harmonic_f0=True,
-    ),
-    # tiny-harmonic with the DDSP-style head: tests
-    "tiny-harmonic-ddsp": RaveConfig(
-        n_bands=8, pqmf_taps=104, encoder_channels=(8, 12, 16), encoder_strides=(2, 2),
-        latent_size=4, decoder_channels=(16, 12, 8), decoder_strides=(2, 2), dilations=(1, 3),
-        batch_size=2, train_samples=4096, phase2_step=4, kl_warmup=4, disc_channels=4,
-        disc_periods=(2, 3), disc_scales=2, checkpoint_every=4, validate_every=4,
-        pitch_source=True, pitch_f0_min=100.0, harmonics=8, harmonic_channels=8,
-        harmonic_f0=True, harmonic_latent=False, harmonic_loudness=True, harmonic_layers=2,
-        harmonic_noise=True, timbre_augment=12.0,
-    ),
 }
+# the tiny test variants: tiny plus the pitch source, then the harmonic heads
+CONFIGS["tiny-pitched"] = replace(CONFIGS["tiny"], pitch_source=True, pitch_f0_min=100.0)
+CONFIGS["tiny-harmonic"] = replace(CONFIGS["tiny-pitched"], harmonics=8, harmonic_channels=8,
+                                   harmonic_f0=True)
+# tiny-harmonic with the DDSP-style head
+CONFIGS["tiny-harmonic-ddsp"] = replace(
+    CONFIGS["tiny-harmonic"], harmonic_latent=False, harmonic_loudness=True, harmonic_layers=2,
+    harmonic_noise=True, timbre_augment=12.0)
 
 
 def get_config(name: str) -> RaveConfig:

@@ -102,10 +102,6 @@ class HarmonicHead(nn.Module):
             parts.append(loudness.to(z.dtype).unsqueeze(1))
         return torch.cat(parts, dim=1)
 
-    def network(self, h: torch.Tensor) -> torch.Tensor:
-        """The conv's output [B, C, F] -> alpha [B, H, F]."""
-        return self.split(h)[0]
-
     def with_noise(self, z: torch.Tensor, f0: Optional[torch.Tensor] = None,
                    periodicity: Optional[torch.Tensor] = None,
                    loudness: Optional[torch.Tensor] = None
@@ -118,7 +114,7 @@ class HarmonicHead(nn.Module):
                 loudness: Optional[torch.Tensor] = None) -> torch.Tensor:
         """z [B, D, F] (+ f0, periodicity, loudness [B, F] as the config asks)
         -> alpha [B, H, F]."""
-        return self.network(self.conv(self.inputs(z, f0, periodicity, loudness)))
+        return self.with_noise(z, f0, periodicity, loudness)[0]
 
     def initial_state(self, batch: int) -> List[torch.Tensor]:
         return [self.conv.initial_state(batch)]
@@ -130,4 +126,4 @@ class HarmonicHead(nn.Module):
         h, s = self.conv.step(self.inputs(z, f0, periodicity, loudness), states[0])
         if h.shape[-1] == 0:  # a block without a latent frame
             return h.new_zeros(h.shape[0], self.harmonics, 0), [s]
-        return self.network(h), [s]
+        return self.split(h)[0], [s]
