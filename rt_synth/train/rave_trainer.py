@@ -62,11 +62,20 @@ class RaveLosses(torch.nn.Module):
                 delay_frames(bands_in, self.config.band_delay_frames))
 
     def forward(self, out: dict, audio: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(full-band, bands) spectral distances; the bands' term includes the band-DC loss
+        (config.band_dc_weight)."""
         target, target_bands = self.targets(audio, out["bands_in"])
         full = self.full(out["audio"][:, 0], target[:, 0])
         bands = self.bands(out["bands"].reshape(-1, out["bands"].shape[-1]),
                            target_bands.reshape(-1, target_bands.shape[-1]))
+        if self.config.band_dc_weight > 0:
+            bands = bands + self.config.band_dc_weight * band_dc(out["bands"], target_bands)
         return full, bands
+
+
+def band_dc(bands: torch.Tensor, target_bands: torch.Tensor) -> torch.Tensor:
+    """Mean |offset| of each PQMF band over the crop, output [B, M, F] against target."""
+    return (bands.mean(-1) - target_bands.to(bands.dtype).mean(-1)).abs().mean()
 
 
 def average_gradients(params, dist: DistInfo) -> None:
@@ -424,6 +433,11 @@ def gan_step(model, disc, losses, opt_g, opt_d, audio, config, dist, pitch=None,
     opt_g.zero_grad(set_to_none=True)
     loss.backward()
     dec = list(model.decoder.parameters())
+    if config.harmonic_freeze_phase2 and model.decoder.harmonic_head is not None:
+        frozen = {id(p) for p in model.decoder.harmonic_head.parameters()}
+        for p in model.decoder.harmonic_head.parameters():
+            p.grad = None  # Adam skips a parameter without a gradient (no momentum step)
+        dec = [p for p in dec if id(p) not in frozen]
     average_gradients(dec, dist)
     torch.nn.utils.clip_grad_norm_(dec, 10.0)
     skipped = not _finite_gradients(dec)

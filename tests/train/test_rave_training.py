@@ -176,3 +176,61 @@ def test_train_the_ddsp_style_head_end_to_end(tiny_dataset, tmp_path):
         y = m.reconstruct(x)
     assert y.shape == x.shape and torch.isfinite(y).all()
     assert float(y.abs().max()) > 0.0
+
+
+def test_phase2_freezes_the_harmonic_head_and_trains_the_rest_of_the_decoder():
+    """harmonic_freeze_phase2: the adversarial step leaves the head's weights (and Adam's
+    moments, so no momentum step either) as phase 1 left them; the waveform path still
+    trains."""
+    from dataclasses import replace
+
+    from rt_synth.train.rave_trainer import training_window
+
+    torch.manual_seed(0)
+    c = replace(CONFIGS["tiny-harmonic-ddsp"], harmonic_freeze_phase2=True, timbre_augment=0.0)
+    m = RaveModel(c)
+    d = Discriminators(c.disc_channels, c.disc_periods, c.disc_scales)
+    og = torch.optim.Adam(list(m.encoder.parameters()) + list(m.decoder.parameters()))
+    od = torch.optim.Adam(d.parameters())
+    losses = RaveLosses(c)
+    t = torch.arange(4 * c.train_samples, dtype=torch.float32)
+    examples = (0.3 * torch.sin(2 * math.pi * 220.0 / c.sample_rate * t)).repeat(c.batch_size, 1)
+    audio, pitch = training_window(examples, c.train_samples, c)
+    vae_step(m, losses, og, audio, 1, c, DistInfo(), pitch)  # phase 1 moves the head
+    head = m.decoder.harmonic_head
+    head_before = [p.clone() for p in head.parameters()]
+    head_ids = {id(p) for p in head.parameters()}
+    rest_before = [p.clone() for p in m.decoder.parameters() if id(p) not in head_ids]
+    for _ in range(2):
+        assert gan_step(m, d, losses, og, od, audio, c, DistInfo(), pitch)["skipped"] == 0.0
+    assert all(torch.equal(a, b) for a, b in zip(head_before, head.parameters()))
+    rest_after = [p for p in m.decoder.parameters() if id(p) not in head_ids]
+    assert any(not torch.equal(a, b) for a, b in zip(rest_before, rest_after))
+    # without the flag the same steps move the head
+    c2 = replace(c, harmonic_freeze_phase2=False)
+    for _ in range(2):
+        gan_step(m, d, losses, og, od, audio, c2, DistInfo(), pitch)
+    assert any(not torch.equal(a, b) for a, b in zip(head_before, head.parameters()))
+
+
+def test_band_dc_loss_sees_a_steady_band_offset_the_spectral_loss_barely_sees():
+    """A constant 1e-3 in one band (after the synthesis filters, a steady tone at the band's
+    edge) costs band_dc_weight * 1e-3 / M in the band term; a clean copy costs nothing."""
+    from dataclasses import replace
+
+    from rt_synth.train.rave_trainer import band_dc
+
+    torch.manual_seed(0)
+    c = replace(CONFIGS["tiny"], band_dc_weight=100.0)
+    m = RaveModel(c)
+    audio = torch.randn(2, 1, c.train_samples) * 0.1
+    target, target_bands = RaveLosses(c).targets(audio, m.pqmf(audio))
+    offset = torch.zeros_like(target_bands)
+    offset[:, 3] = 1e-3
+    assert float(band_dc(target_bands, target_bands)) == 0.0
+    assert float(band_dc(target_bands + offset, target_bands)) == pytest.approx(1e-3 / c.n_bands)
+    out = {"bands_in": m.pqmf(audio), "bands": target_bands + offset,
+           "audio": m.pqmf.inverse(target_bands + offset)}
+    _, with_dc = RaveLosses(c)(out, audio)
+    _, without = RaveLosses(replace(c, band_dc_weight=0.0))(out, audio)
+    assert float(with_dc - without) == pytest.approx(100.0 * 1e-3 / c.n_bands, rel=1e-4)

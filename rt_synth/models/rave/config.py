@@ -23,6 +23,12 @@ class RaveConfig:
     dilations: Tuple[int, ...] = (1, 3, 9)
     kernel: int = 3
     noise: bool = True  # per-band noise branch
+    # the decoder's output gates open at least this far: bands = wave * (f + (1-f) sigmoid(amp)).
+    # With a harmonic head that sounds right within 100 steps, a gate free to reach 0 shut
+    # for good (the decoder's random first outputs only add error; docs/rave.md section 14);
+    # with a floor the decoder can fall quiet only by shrinking its waveform, whose gradient
+    # does not vanish, so it stays trainable. 0: the plain sigmoid gate.
+    decoder_gate_floor: float = 0.0
     leaky_slope: float = 0.2
     # pitch source (docs/rave.md "Pitch source"): a harmonic excitation at the f0 of the causal
     # YIN (hop R, this range, this threshold), analysed by the PQMF and added (FiLM-gated) to
@@ -58,6 +64,9 @@ class RaveConfig:
     # shuts its gates for good (a silent decoder, a latent that does nothing). Learning first
     # with the excitation alone, as the pitched model does, it keeps a working waveform path.
     harmonic_warmup: int = 0
+    # training only: the adversarial phase leaves the head's weights as phase 1 left them
+    # (the discriminators otherwise pull its amplitudes off the spectral optimum: section 13)
+    harmonic_freeze_phase2: bool = False
     # training
     batch_size: int = 6
     learning_rate: float = 1e-3
@@ -67,6 +76,12 @@ class RaveConfig:
     # the posterior within 1000 steps: KL -> 0.04 nats, the decoder ignored z)
     kl_warmup: int = 1_000
     band_loss_weight: float = 1.0
+    # weight of the band-DC loss: mean |offset| per PQMF band of the output over the crop
+    # against the target's. A constant in a band is a steady tone at the band's edge after the
+    # synthesis filters (multiples of sr/2M: 1.5, 3, ... kHz); the spectral losses, averaged
+    # over all bins, barely see it, and a quiet waveform decoder learnt one (docs/rave.md
+    # section 14). 0: off.
+    band_dc_weight: float = 0.0
     adversarial_weight: float = 1.0
     feature_matching_weight: float = 10.0
     disc_channels: int = 8
@@ -121,6 +136,8 @@ class RaveConfig:
             raise ValueError("the harmonic head needs the pitch source (pitch_source=True)")
         if self.harmonic_layers < 1:
             raise ValueError("harmonic_layers must be >= 1")
+        if not 0.0 <= self.decoder_gate_floor < 1.0:
+            raise ValueError("decoder_gate_floor must be in [0, 1)")
         if self.harmonics and not self.harmonic_latent and not self.harmonic_f0:
             raise ValueError("a harmonic head that does not read the latent must read the f0 "
                              "(harmonic_f0=True)")
@@ -171,13 +188,16 @@ CONFIGS = {
     # harmonic, and the head reads the f0 and periodicity too (DDSP-style conditioning)
     "harmonic-f0": RaveConfig(noise=True, pitch_source=True, harmonics=64, harmonic_f0=True,
                               phase2_step=6_000, timbre_augment=12.0),
-    # the head reads only what the tracker measures (f0, periodicity, loudness), like DDSP's
-    # decoder: the harmonics are the training instrument's whatever is played in; the latent
-    # drives the waveform path (the aperiodic rest, transients, unpitched input). Stronger
-    # augmentation: the waveform path's latent must not carry the input's envelope either.
+    # the head reads what the tracker measures (f0, periodicity, loudness), like DDSP's
+    # decoder, and the latent: the harmonics and the noise between them follow the played
+    # pitch and level, and the latent moves their balance (a playable latent). Strong timbre
+    # augmentation, so that the input's own envelope does not reach the head through the
+    # latent. The waveform decoder's gates have a floor (it died without one, section 13),
+    # and the adversarial phase trains the waveform path only (docs/rave.md section 14).
     "harmonic-ddsp": RaveConfig(noise=True, pitch_source=True, harmonics=64, harmonic_f0=True,
-                                harmonic_latent=False, harmonic_loudness=True,
-                                harmonic_layers=3, harmonic_noise=True,
+                                harmonic_latent=True, harmonic_loudness=True,
+                                harmonic_layers=3, harmonic_noise=True, decoder_gate_floor=0.1,
+                                harmonic_freeze_phase2=True, band_dc_weight=100.0,
                                 phase2_step=6_000, timbre_augment=18.0),
 }
 # the tiny test variants: tiny plus the pitch source, then the harmonic heads

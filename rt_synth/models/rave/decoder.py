@@ -3,6 +3,7 @@
     conv_in (k) -> for each stage i: lrelu, CachedConvTranspose1d(k=2s, stride s),
     ResidualUnit(d) for d in dilations -> lrelu -> conv_out (k) to 2M (+M with noise):
     bands = wave * sigmoid(amp) [+ sigmoid(noise_amp) * noise]
+    (with config.decoder_gate_floor f: wave * (f + (1 - f) * sigmoid(amp)))
 
 noise: uniform white noise in [-1, 1), [B, M, frames] (the caller supplies it so that the
 streaming, TorchScript, ONNX and C++ paths can play the same sequence; docs/rave.md).
@@ -90,6 +91,7 @@ class Decoder(nn.Module):
         ch = c.decoder_channels
         self.n_bands = c.n_bands
         self.use_noise = c.noise
+        self.gate_floor = float(c.decoder_gate_floor)
         self.slope = c.leaky_slope
         self.conv_in = CachedConv1d(c.latent_size, ch[0], c.kernel)
         last = len(c.decoder_strides) - 1
@@ -110,7 +112,10 @@ class Decoder(nn.Module):
 
     def head(self, h: torch.Tensor, noise: Optional[torch.Tensor]) -> torch.Tensor:
         m = self.n_bands
-        bands = h[:, :m] * torch.sigmoid(h[:, m:2 * m])
+        gate = torch.sigmoid(h[:, m:2 * m])
+        if self.gate_floor > 0.0:
+            gate = self.gate_floor + (1.0 - self.gate_floor) * gate
+        bands = h[:, :m] * gate
         if self.use_noise:
             if noise is None:
                 noise = torch.rand_like(bands) * 2 - 1
