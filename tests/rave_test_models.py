@@ -8,10 +8,31 @@ from rt_synth.models.rave.config import CONFIGS
 from rt_synth.models.rave.model import RaveModel
 
 
+# test variants of the shipped configs (name -> (base config, overrides))
+VARIANTS = {
+    # the DDSP-style head that reads the latent too (docs/rave.md section 13's probe)
+    "tiny-harmonic-ddsp-latent": ("tiny-harmonic-ddsp", {"harmonic_latent": True}),
+    # the head's noise without the decoder's noise branch: the stream is generated anyway
+    "tiny-harmonic-ddsp-nonoise": ("tiny-harmonic-ddsp", {"noise": False}),
+    # the decoder's output gate with a floor (config.decoder_gate_floor, as harmonic-ddsp)
+    "tiny-harmonic-ddsp-floor": ("tiny-harmonic-ddsp", {"decoder_gate_floor": 0.3}),
+}
+
+
+def config_named(name: str):
+    """CONFIGS[name], or one of VARIANTS."""
+    from dataclasses import replace
+
+    if name in VARIANTS:
+        base, kw = VARIANTS[name]
+        return replace(CONFIGS[base], **kw)
+    return CONFIGS[name]
+
+
 def pitched_model(name: str) -> RaveModel:
     """Random weights (default init, random biases), latent statistics and input gain; float32."""
     torch.manual_seed(0)
-    m = RaveModel(CONFIGS[name])
+    m = RaveModel(config_named(name))
     with torch.no_grad():
         for pname, p in m.named_parameters():
             if not pname.startswith("pqmf") and pname.endswith("bias"):

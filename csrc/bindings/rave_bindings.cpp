@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "format/model_file.h"
@@ -89,6 +90,19 @@ py::dict metadataOf(const RaveConfig& c) {
     d["pitch_gate_low"] = c.pitch_gate_low;
     d["pitch_gate_high"] = c.pitch_gate_high;
     d["pitch_level"] = c.pitch_level;
+  }
+  d["harmonics"] = c.harmonics;
+  if (c.harmonics > 0) {
+    d["harmonic_channels"] = c.harmonic_channels;
+    d["harmonic_f0"] = c.harmonic_f0;
+    d["harmonic_latent"] = c.harmonic_latent;
+    d["harmonic_loudness"] = c.harmonic_loudness;
+    d["harmonic_layers"] = c.harmonic_layers;
+    d["harmonic_noise"] = c.harmonic_noise;
+    if (c.harmonic_loudness) {
+      d["loudness_floor_db"] = c.loudness_floor_db;
+      d["loudness_max"] = c.loudness_max;
+    }
   }
   return d;
 }
@@ -186,7 +200,7 @@ void register_rave_bindings(py::module_& m) {
            "latent controls float32[D, F] → audio float32[F·ratio] (streaming). A pitch source model takes "
            "the tracker's newest (f0, periodicity) (tracked_pitch) for every frame: see decode_with_pitch.")
       .def("decode_with_pitch",
-           [](PyRaveModel& p, F32 z, F32 f0, F32 per) {
+           [](PyRaveModel& p, F32 z, F32 f0, F32 per, std::optional<F32> loud) {
              RaveModel& r = prepared(p);
              if (!r.hasPitchSource())
                throw py::value_error("decode_with_pitch: this model has no pitch source (use decode)");
@@ -197,20 +211,28 @@ void register_rave_bindings(py::module_& m) {
              if (f0.ndim() != 1 || per.ndim() != 1 || f0.shape(0) != f || per.shape(0) != f)
                throw py::value_error("decode_with_pitch: f0 and periodicity must be float32[" + std::to_string(f) +
                                      "] (one value per latent frame)");
+             if (loud && (loud->ndim() != 1 || loud->shape(0) != f))
+               throw py::value_error("decode_with_pitch: loudness must be float32[" + std::to_string(f) +
+                                     "] (one value per latent frame)");
              F32 out(f * r.ratio());
              const float* a = z.data();
              const float* pf = f0.data();
              const float* pp = per.data();
+             const float* pl = loud ? loud->data() : nullptr;
              float* o = out.mutable_data();
              {
                py::gil_scoped_release release;
-               r.decodeWithPitch(a, pf, pp, static_cast<int>(f), o);
+               r.decodeWithPitch(a, pf, pp, static_cast<int>(f), o, pl);
              }
              return out;
            },
-           py::arg("z"), py::arg("f0"), py::arg("periodicity"),
+           py::arg("z"), py::arg("f0"), py::arg("periodicity"), py::arg("loudness") = py::none(),
            "Pitch source models: latent controls float32[D, F], f0 (Hz) and periodicity (0..1) float32[F] "
-           "per latent frame → audio float32[F·ratio] (streaming; f0 clamped to pitch_range).")
+           "per latent frame → audio float32[F·ratio] (streaming; f0 clamped to pitch_range). loudness "
+           "float32[F] (0..loudness_max): the harmonic head's loudness input, for a head that reads it; "
+           "None: the tracker's newest (tracked_loudness).")
+      .def_property_readonly("tracked_loudness", [](const PyRaveModel& p) { return p.model->trackedLoudness(); },
+                             "The loudness feature of the tracker's newest frame (0 after reset).")
       .def_property_readonly("pitch_source", [](const PyRaveModel& p) { return p.model->hasPitchSource(); })
       .def_property_readonly("pitch_range",
                              [](const PyRaveModel& p) -> py::object {

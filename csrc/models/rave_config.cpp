@@ -103,6 +103,22 @@ Error readHarmonicHead(const ModelFile& f, RaveConfig& c) {
   int with_f0 = 0;
   if (Error e = readInt(f, p + "_f0", 0, 1, with_f0, false)) return e;
   c.harmonic_f0 = with_f0 != 0;
+  int with_latent = 1, with_loudness = 0, with_noise = 0;
+  if (Error e = readInt(f, p + "_latent", 0, 1, with_latent, false)) return e;
+  if (Error e = readInt(f, p + "_loudness", 0, 1, with_loudness, false)) return e;
+  if (Error e = readInt(f, p + "_layers", 1, RaveConfig::kMaxHarmonicLayers, c.harmonic_layers, false)) return e;
+  if (Error e = readInt(f, p + "_noise", 0, 1, with_noise, false)) return e;
+  c.harmonic_latent = with_latent != 0;
+  c.harmonic_loudness = with_loudness != 0;
+  c.harmonic_noise = with_noise != 0;
+  if (!c.harmonic_latent && !c.harmonic_f0)
+    return bad(f, p + "_latent", "= 0 (the head does not read the latent), but rt_synth.rave.harmonic_f0 is not 1: "
+                                 "expected a head that reads the f0 when it does not read the latent");
+  if (c.harmonic_loudness) {
+    const std::string l = "rt_synth.rave.loudness_";
+    if (Error e = readDouble(f, l + "floor_db", -400.0, -1.0, c.loudness_floor_db)) return e;
+    if (Error e = readDouble(f, l + "max", 0.01, 100.0, c.loudness_max)) return e;
+  }
   return Error::none();
 }
 
@@ -152,6 +168,7 @@ Error RaveConfig::read(const ModelFile& f, RaveConfig& c) noexcept {
     c.noise = noise != 0;
     if (Error e = readU32(f, p + "noise_seed", 0, 0xffffffffu, c.noise_seed)) return e;
     if (Error e = readFloat(f, p + "leaky_slope", 0.0, 1.0, c.leaky_slope)) return e;
+    if (Error e = readDouble(f, p + "decoder_gate_floor", 0.0, 0.999999, c.decoder_gate_floor, false)) return e;
     if (Error e = readFloat(f, p + "input_gain", 1e-6, 1e6, c.input_gain)) return e;
     if (Error e = readInt(f, "rt_synth.control.latent_count", 1, c.latent_size, c.latent_count)) return e;
     if (Error e = readFloat(f, "rt_synth.control.latent_offset_range", 0.0, 1e3, c.latent_offset_range)) return e;

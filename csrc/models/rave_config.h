@@ -33,6 +33,9 @@ struct RaveConfig {
   bool noise = false;
   uint32_t noise_seed = 0;
   float leaky_slope = 0.2f;
+  // rt_synth.rave.decoder_gate_floor (optional f64, [0, 1), absent = 0): the decoder's output
+  // gate is f + (1 − f)·sigmoid(amp) (rt_synth/models/rave/decoder.py)
+  double decoder_gate_floor = 0.0;
   int band_delay_frames = 0;
   float input_gain = 1.f;
   int latent_count = 0;
@@ -51,11 +54,25 @@ struct RaveConfig {
   static constexpr int kMaxPitchWindow = 8192;  // YIN window = ceil(SR / f0_min) samples
   // Harmonic head (docs/rave.md "Harmonic head", csrc/models/rave_harmonic_head.h): optional
   // keys rt_synth.rave.harmonics (H, 0 or absent = none; needs the pitch source) and
-  // rt_synth.rave.harmonic_channels (C).
+  // rt_synth.rave.harmonic_channels (C), and the optional keys of the DDSP-style head below.
   int harmonics = 0;
   int harmonic_channels = 0;
   bool harmonic_f0 = false;  // rt_synth.rave.harmonic_f0: the head also reads f0 and periodicity
+  // DDSP-style head (docs/rave.md §13; optional keys, absent = the defaults below):
+  bool harmonic_latent = true;     // rt_synth.rave.harmonic_latent: the head reads z
+  bool harmonic_loudness = false;  // rt_synth.rave.harmonic_loudness: it reads the input's loudness
+  int harmonic_layers = 1;         // rt_synth.rave.harmonic_layers: the conv + (L − 1) hidden 1×1
+  bool harmonic_noise = false;     // rt_synth.rave.harmonic_noise: M more outputs, per-band noise gains
+  // The loudness feature (pitch_source.loudness_feature): the tracker window's mean square in dB,
+  // (dB − floor)/(−floor) clamped to [0, max]. float64 keys, required with harmonic_loudness.
+  double loudness_floor_db = -100.0;  // rt_synth.rave.loudness_floor_db
+  double loudness_max = 1.2;          // rt_synth.rave.loudness_max
   static constexpr int kMaxHarmonics = 1024;
+  static constexpr int kMaxHarmonicLayers = 16;
+  // The head's input channels: (D if harmonic_latent) + (2 if harmonic_f0) + (1 if loudness).
+  int harmonicInputs() const noexcept {
+    return (harmonic_latent ? latent_size : 0) + (harmonic_f0 ? 2 : 0) + (harmonic_loudness ? 1 : 0);
+  }
 
   int encoderRatio() const noexcept;  // R_e, product of the encoder strides
   int headChannels() const noexcept { return (noise ? 3 : 2) * n_bands; }

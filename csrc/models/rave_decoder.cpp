@@ -17,6 +17,9 @@ Error RaveDecoder::load(const ModelFile& f, const RaveConfig& c) noexcept {
     re_ = c.encoderRatio();
     slope_ = c.leaky_slope;
     noise_ = c.noise;
+    // as PyTorch: the Python floats f and 1 − f (double) applied to float32 tensors
+    gate_floor_ = static_cast<float>(c.decoder_gate_floor);
+    gate_span_ = static_cast<float>(1.0 - c.decoder_gate_floor);
     excitation_ = c.pitch_source && !c.decoder_strides.empty();
     seed_ = c.noise_seed;
     if (Error e = load_conv1d(f, "decoder.conv_in.conv", ch[0], c.latent_size, c.kernel, 1, 1, conv_in_)) return e;
@@ -110,6 +113,8 @@ int RaveDecoder::process(const float* z, float* bands, int m, uint64_t first_sam
   // bands = h[0:M]·sigmoid(h[M:2M]) (+ sigmoid(h[2M:3M])·noise), in place in h's rows.
   float* amp = b + static_cast<std::size_t>(M) * n;
   kernels::sigmoid_inplace(amp, (noise_ ? 2 : 1) * M * n);
+  if (gate_floor_ != 0.f)
+    for (int i = 0; i < M * n; ++i) amp[i] = gate_floor_ + gate_span_ * amp[i];
   for (int k = 0; k < M; ++k) {
     const float* w = b + static_cast<std::size_t>(k) * n;
     const float* g = amp + static_cast<std::size_t>(k) * n;

@@ -3,6 +3,7 @@
 //   conv_in (kernel) → per stage [lrelu, transposed conv (k = 2s, stride s), ResidualUnit(d)
 //   for d in dilations] → lrelu → conv_out (kernel) to 2M (+M with noise) channels h:
 //   bands = h[0:M]·sigmoid(h[M:2M]) (+ sigmoid(h[2M:3M])·noise)
+//   (with decoder_gate_floor f: h[0:M]·(f + (1 − f)·sigmoid(h[M:2M])))
 // Latent frame t yields band frames t·R_e .. t·R_e + R_e − 1 at once (zero-delay layers).
 // Noise: the core's counter noise (dsp/counter_noise.h); band k of band frame j takes value
 // j·M + k of the stream, i.e. sample index j·M + k: the same in TorchScript and in tests.
@@ -54,6 +55,7 @@ class RaveDecoder {
   std::vector<int> channels_;
   int bands_ = 0, re_ = 1, max_latent_ = 0;
   float slope_ = 0.2f;
+  float gate_floor_ = 0.f, gate_span_ = 1.f;  // f and 1 − f (decoder_gate_floor)
   bool noise_ = false;
   bool excitation_ = false;
   uint64_t seed_ = 0;

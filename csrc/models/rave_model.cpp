@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "dsp/counter_noise.h"
 #include "util/denormal_guard.h"
 
 namespace rt_synth {
@@ -90,7 +91,9 @@ Error RaveModel::prepare(double sample_rate, int max_block) noexcept {
     if (Error e = head_.prepare()) return e;
     if (Error e = harm_analysis_.prepare(R)) return e;
     if (!alpha_.allocate(static_cast<std::size_t>(cfg_.harmonics)) || !harm_audio_.allocate(R) ||
-        !harm_bands_.allocate(static_cast<std::size_t>(cfg_.n_bands) * re))
+        !harm_bands_.allocate(static_cast<std::size_t>(cfg_.n_bands) * re) ||
+        !gains_.allocate(static_cast<std::size_t>(cfg_.n_bands)) ||
+        !prev_gains_.allocate(static_cast<std::size_t>(cfg_.n_bands)))
       return make_error(ErrorCode::kTooLarge, "RaveModel: out of memory in prepare");
   }
   max_block_ = max_block;
@@ -113,9 +116,12 @@ void RaveModel::reset() noexcept {
   if (cfg_.harmonics > 0) {
     head_.reset();
     harm_analysis_.reset();
+    gains_.zero();
+    prev_gains_.zero();
   }
   frame_f0_ = trackedF0();
   frame_per_ = trackedPeriodicity();
+  frame_loud_ = trackedLoudness();
   frame_.zero();
   enc_samples_ = 0;
   dec_frames_ = 0;
@@ -137,6 +143,7 @@ int RaveModel::encodeChunk(const float* in, int n) noexcept {
     if (enc_samples_ % static_cast<uint64_t>(ratio()) == 0) {
       frame_f0_ = yin_.frame().f0;
       frame_per_ = yin_.frame().periodicity;
+      if (headReadsLoudness()) frame_loud_ = loudnessOf(yin_.frame().energy);
     }
     for (int i = 0; i < n; ++i) {
       const float v = clampFinite(in[i], kMaxInput);
@@ -160,7 +167,19 @@ int RaveModel::encodeChunk(const float* in, int n) noexcept {
   return m;
 }
 
-void RaveModel::decodeFrame(const float* u, float f0, float periodicity, float* out) noexcept {
+float RaveModel::loudnessOf(double energy) const noexcept {
+  // pitch_source.loudness_feature of loudness_frames' e / W, the same float64 operations
+  const double w = static_cast<double>(yin_.window() > 0 ? yin_.window() : 1);
+  const double ms = (energy > 0.0 ? energy : 0.0) / w;  // the running sum can drift just below 0
+  const double db = 10.0 * std::log10(ms + 1e-10);
+  const double floor = cfg_.loudness_floor_db;
+  double l = (db - floor) / -floor;
+  if (!(l >= 0.0)) l = 0.0;
+  if (l > cfg_.loudness_max) l = cfg_.loudness_max;
+  return static_cast<float>(l);
+}
+
+void RaveModel::decodeFrame(const float* u, float f0, float periodicity, float loudness, float* out) noexcept {
   const int D = cfg_.latent_size, R = ratio();
   const float* P = mean_pca_.data();
   for (int j = 0; j < D; ++j) z_[j] = mu_[j];
@@ -171,14 +190,35 @@ void RaveModel::decodeFrame(const float* u, float f0, float periodicity, float* 
   const float* exc = nullptr;
   const bool harmonic = cfg_.harmonics > 0;
   if (cfg_.pitch_source) {  // latent frame t decodes band frames t·R_e.. : excitation samples t·R..t·R+R−1
-    if (harmonic) head_.process(z_.data(), f0, periodicity, alpha_.data());
+    if (harmonic) head_.process(z_.data(), f0, periodicity, loudness, alpha_.data(), gains_.data());
     pitch_.render(f0, periodicity, exc_audio_.data(), harmonic ? alpha_.data() : nullptr,
                   harmonic ? harm_audio_.data() : nullptr);
     exc_analysis_.process(exc_audio_.data(), exc_bands_.data(), R);
     exc = exc_bands_.data();
     if (harmonic) harm_analysis_.process(harm_audio_.data(), harm_bands_.data(), R);
   }
-  const int nb = decoder_.process(z_.data(), bands_.data(), 1, dec_frames_ * static_cast<uint64_t>(R), exc);
+  const uint64_t first = dec_frames_ * static_cast<uint64_t>(R);
+  const int nb = decoder_.process(z_.data(), bands_.data(), 1, first, exc);
+  if (harmonic && head_.noiseBands() > 0) {
+    // the head's noise: gain ramped from the previous frame's over the nb band frames, times the
+    // decoder's noise stream (value j·M + k for band k of band frame j), added to the bands
+    const int M = cfg_.n_bands;
+    const uint64_t seed = cfg_.noise_seed;
+    const float nbf = static_cast<float>(nb);
+    float* g = gains_.data();
+    float* gp = prev_gains_.data();
+    float* b = bands_.data();
+    for (int k = 0; k < M; ++k) {
+      const float d = g[k] - gp[k];
+      float* row = b + static_cast<std::size_t>(k) * nb;
+      for (int j = 0; j < nb; ++j) {
+        const float w = static_cast<float>(j + 1) / nbf;  // arange(1..R_e) / R_e, float32
+        const float ramp = gp[k] + d * w;
+        row[j] += ramp * dsp::counterNoiseValue(seed, first + static_cast<uint64_t>(j) * M + k);
+      }
+      gp[k] = g[k];
+    }
+  }
   if (harmonic) {  // the harmonic head's bands add to the decoder's
     const int n = cfg_.n_bands * nb;
     const float* hb = harm_bands_.data();
@@ -209,7 +249,7 @@ void RaveModel::process(const float* in, float* out, int n) noexcept {
     if (encodeChunk(in + done, chunk)) {  // phase was 0: latent frame t = enc_samples_/R
       for (int i = 0; i < D; ++i)
         u_[i] = scale_[i].load(std::memory_order_relaxed) * u_[i] + offset_[i].load(std::memory_order_relaxed);
-      decodeFrame(u_.data(), frame_f0_, frame_per_, frame_.data());
+      decodeFrame(u_.data(), frame_f0_, frame_per_, frame_loud_, frame_.data());
     }
     std::memcpy(out + done, frame_.data() + phase, sizeof(float) * chunk);  // input already read
     done += chunk;
@@ -238,7 +278,7 @@ void RaveModel::decode(const float* u, int frames, float* out) noexcept {
 }
 
 void RaveModel::decodeWithPitch(const float* u, const float* f0, const float* periodicity, int frames,
-                                float* out) noexcept {
+                                float* out, const float* loudness) noexcept {
   if (frames <= 0) return;
   const int R = ratio(), D = cfg_.latent_size;
   if (!prepared_) {
@@ -246,11 +286,11 @@ void RaveModel::decodeWithPitch(const float* u, const float* f0, const float* pe
     return;
   }
   DenormalGuard guard;
-  const float held_f0 = trackedF0(), held_per = trackedPeriodicity();
+  const float held_f0 = trackedF0(), held_per = trackedPeriodicity(), held_loud = trackedLoudness();
   for (int f = 0; f < frames; ++f) {
     for (int i = 0; i < D; ++i) mean_[i] = u[static_cast<std::size_t>(i) * frames + f];
     decodeFrame(mean_.data(), f0 ? f0[f] : held_f0, periodicity ? periodicity[f] : held_per,
-                out + static_cast<std::size_t>(f) * R);
+                loudness ? loudness[f] : held_loud, out + static_cast<std::size_t>(f) * R);
   }
 }
 

@@ -30,6 +30,15 @@
 // decodeWithPitch takes F[t] per frame from the caller; plain decode() on a pitched model uses
 // the tracker's newest frame (what encode/process tracked last; (f0_min, 0) after reset, i.e.
 // no excitation), the same for every frame of the call.
+//
+// Harmonic head (config().harmonics > 0, csrc/models/rave_harmonic_head.h): runs on the frame's
+// z (+ f0, periodicity, + loudness as the file says). Its loudness input (harmonic_loudness) is
+// the mean square of the tracker's window of frame t (W samples ending at t·R − 1: the
+// StreamingYin's running Σx², YinFrame::energy) in dB mapped by the file's loudness_floor_db and
+// loudness_max (pitch_source.loudness_frames); decodeWithPitch may take it per frame instead.
+// Its noise gains (harmonic_noise) are ramped linearly over the frame's R_e band frames from
+// the previous frame's (0 after reset) and multiply the decoder's noise stream (the same
+// counter noise: sample index j·M + k of band k, band frame j); the product adds to the bands.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -75,13 +84,23 @@ class RaveModel {
   // The same with the pitch source's input given per latent frame: f0 [frames] (Hz, clamped
   // to the file's range, NaN → f0_min) and periodicity [frames] (clamped to 0..1, NaN → 0).
   // Without a pitch source f0/periodicity are ignored (= decode). RT-safe.
-  void decodeWithPitch(const float* u, const float* f0, const float* periodicity, int frames, float* out) noexcept;
+  // loudness [frames]: the harmonic head's loudness input (0..loudness_max, NaN → 0), read only
+  // when the head reads it; nullptr: the tracker's newest (trackedLoudness()).
+  void decodeWithPitch(const float* u, const float* f0, const float* periodicity, int frames, float* out,
+                       const float* loudness = nullptr) noexcept;
 
   bool hasPitchSource() const noexcept { return cfg_.pitch_source; }
   // The pitch tracker's newest complete frame ((f0_min, 0) after reset; (0, 0) without a
   // pitch source).
   float trackedF0() const noexcept { return cfg_.pitch_source ? yin_.frame().f0 : 0.f; }
   float trackedPeriodicity() const noexcept { return cfg_.pitch_source ? yin_.frame().periodicity : 0.f; }
+  // The loudness feature of the tracker's newest frame (0 after reset and without a pitch source).
+  float trackedLoudness() const noexcept { return cfg_.pitch_source ? loudnessOf(yin_.frame().energy) : 0.f; }
+  // Whether the harmonic head reads the loudness (decodeWithPitch's loudness argument).
+  bool headReadsLoudness() const noexcept { return cfg_.harmonics > 0 && cfg_.harmonic_loudness; }
+  // The loudness feature of a window energy Σx² over the tracker's W samples:
+  // clamp((10·log10(max(e, 0)/W + 1e-10) − floor)/(−floor), 0, loudness_max) in double.
+  float loudnessOf(double energy) const noexcept;
 
   // Latent controls (thread-safe, lock-free): u'_i = scale_i·u_i + offset_i in forward.
   // Clamped to |offset| ≤ latent_offset_range·std_i and 0 ≤ scale ≤ latent_scale_max;
@@ -105,7 +124,7 @@ class RaveModel {
   // Encodes one chunk that does not cross a multiple of R; returns 0 or 1 latent frame (u_).
   int encodeChunk(const float* in, int n) noexcept;
   // u [D] → out[R]; f0/periodicity: the pitch source's F[t] (ignored without one).
-  void decodeFrame(const float* u, float f0, float periodicity, float* out) noexcept;
+  void decodeFrame(const float* u, float f0, float periodicity, float loudness, float* out) noexcept;
 
   RaveConfig cfg_;
   RavePqmfAnalysis analysis_;
@@ -125,7 +144,9 @@ class RaveModel {
   RaveHarmonicHead head_;
   RavePqmfAnalysis harm_analysis_;
   AlignedBuffer<float> alpha_, harm_audio_, harm_bands_;
+  AlignedBuffer<float> gains_, prev_gains_;  // harmonic_noise: this frame's and the previous noise gains [M]
   float frame_f0_ = 0.f, frame_per_ = 0.f;        // F[t] of the frame encodeChunk produced last
+  float frame_loud_ = 0.f;                        // and its loudness feature
   uint64_t enc_samples_ = 0;  // samples the encoder has consumed
   uint64_t dec_frames_ = 0;   // latent frames decoded
   int max_block_ = 0;

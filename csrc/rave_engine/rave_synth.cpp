@@ -83,6 +83,7 @@ void RaveSynth::reset() noexcept {
   bend_ = 0.f;
   volume_ = expression_ = 1.f;
   velocity_gain_ = 0.f;
+  note_gain_ = 0.f;
   gate_head_ = gate_count_ = 0;
   env_ = env_step_ = 0.f;
   amp_ = amp_target_ = 0.f;
@@ -262,6 +263,7 @@ void RaveSynth::noteOn(int note, int velocity) noexcept {
   held_vel_[held_count_++] = static_cast<uint8_t>(velocity);
   pitch_target_ = static_cast<float>(note);
   const float vg = square(static_cast<float>(velocity) / 127.f);
+  note_gain_ = vg;
   if (legato) {  // glide, no retrigger: the velocity only re-targets the smoothed gain
     const float frames = glide_s_.load(std::memory_order_relaxed) * modelRate() / ratio();
     glide_frames_ = static_cast<int>(std::lround(frames));
@@ -368,7 +370,17 @@ void RaveSynth::decodeFrame() noexcept {
   const float g = controls_.globalScale();
   for (int i = 0; i < latentSize(); ++i)
     u_[i] = controls_.scale(i) * g * preset_[i].load(std::memory_order_relaxed) + controls_.offset(i);
-  model_->decodeWithPitch(u_.data(), &f0, &per, 1, frame_.data());
+  float loud = 0.f;
+  if (per > 0.f && model_->headReadsLoudness()) {
+    const RaveConfig& c = model_->config();
+    const float level = note_gain_ * volume_ * expression_;
+    if (level > 0.f) {
+      const double db = kNoteLoudnessDb + 20.0 * std::log10(static_cast<double>(level));
+      const double l = (db - c.loudness_floor_db) / -c.loudness_floor_db;
+      loud = static_cast<float>(l < 0.0 ? 0.0 : (l > c.loudness_max ? c.loudness_max : l));
+    }
+  }
+  model_->decodeWithPitch(u_.data(), &f0, &per, 1, frame_.data(), &loud);
   f0_now_.store(per > 0.f ? f0 : 0.f, std::memory_order_relaxed);
 }
 

@@ -8,6 +8,7 @@
 //            every latent frame t (at sample t·R):  f0 = note (+ glide, + bend) in Hz,
 //                periodicity = 1 while a note sounds or its release runs (0 after),
 //                u_i = scale_i·global·preset_i + offset_i   → decodeWithPitch → R samples
+//                (a harmonic head that reads the input's loudness gets the note's: below)
 //            every sample: y = decoded · envelope · velocity/volume/expression gain
 //            → OutputLimiter (and behind a HostAdapter when host rate ≠ model rate)
 //
@@ -31,6 +32,13 @@
 //   CC 16+i, CC 1     latent offset i / global scale: LatentControls' map (as RaveEngine)
 //   CC 121            controllers to rest (latent targets, bend, expression)
 //   CC 123 / CC 120   all notes off (release) / all sound off (silence now)
+// Loudness (a harmonic head with harmonic_loudness, docs/rave.md §13): there is no input to
+// measure, so the note's level stands in for it, on the same scale as the tracker's feature:
+//   level_dB = kNoteLoudnessDb + 20·log10((velocity/127)²·volume·expression)   (mean-square dB)
+//   loudness = clamp((level_dB − floor)/(−floor), 0, loudness_max)   (the file's floor and max)
+// while the frame is voiced (periodicity 1), 0 otherwise; the velocity is the newest note's.
+// kNoteLoudnessDb = −20 dB (feature 0.8 at floor −100 dB): a full-velocity note at full volume
+// plays like an input at −20 dBFS RMS, the level the training audio is normalised around.
 // Real time: load()/prepare() allocate; process, pushMidi, set*, mapCC, requestReset and
 // stats do not allocate, lock or throw (tests/csrc/test_rave_synth_rt.cpp counts).
 #pragma once
@@ -68,6 +76,7 @@ class RaveSynth : public StreamEngine {
   static constexpr float kDefaultGlide = 0.03f;     // s (legato)
   static constexpr float kDefaultGainDb = 12.f;     // the training mean plays at about −33 dB RMS
   static constexpr float kDefaultBendRange = 2.f;   // semitones
+  static constexpr float kNoteLoudnessDb = -20.f;   // loudness of a full-velocity note (above)
 
   // kUnsupported when the model has no pitch source (nothing to play a note with).
   static Error fromFile(const ModelFile& file, std::unique_ptr<RaveSynth>& out) noexcept;
@@ -184,6 +193,7 @@ class RaveSynth : public StreamEngine {
   int glide_frames_ = 0;
   float bend_ = 0.f;  // −1..1
   float volume_ = 1.f, expression_ = 1.f, velocity_gain_ = 0.f;
+  float note_gain_ = 0.f;  // (velocity/127)² of the newest note-on, at once (the loudness input)
   GateEvent gates_[kGateQueue];
   int gate_head_ = 0, gate_count_ = 0;
   float env_ = 0.f, env_step_ = 0.f;  // envelope 0..1, per-sample increment (+ attack, − release)

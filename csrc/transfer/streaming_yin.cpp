@@ -98,7 +98,7 @@ void StreamingYin::refresh(const double* last) noexcept {
 void StreamingYin::analyse() noexcept {
   const int T = tau_max_;
   if (energy_ < kSilencePower * window_) {
-    frame_ = YinFrame{static_cast<float>(held_f0_), 0.f, false, true};
+    frame_ = YinFrame{static_cast<float>(held_f0_), 0.f, false, true, energy_};
     return;
   }
   const double* dr = dr_.data();
@@ -140,7 +140,7 @@ void StreamingYin::analyse() noexcept {
   else if (per > 1.0) per = 1.0;
   const double f0 = sample_rate_ / (best + shift);
   if (voiced) held_f0_ = f0;
-  frame_ = YinFrame{static_cast<float>(f0), static_cast<float>(per), voiced, false};
+  frame_ = YinFrame{static_cast<float>(f0), static_cast<float>(per), voiced, false, energy_};
 }
 
 }  // namespace rt_synth

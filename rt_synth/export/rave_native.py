@@ -16,7 +16,17 @@ absent (older files and readers are unaffected).
 Harmonic head (config.harmonics > 0): ``rt_synth.rave.harmonics`` (H) and
 ``rt_synth.rave.harmonic_channels`` (C), and ``decoder.harmonic_head.conv.conv.*`` [C, D, k],
 ``decoder.harmonic_head.out.conv.*`` [1+H, C, 1]. The amplitude constants (2, ln 10, 1e-7;
-harmonic_head.py) are part of the format.
+harmonic_head.py) are part of the format. Optional head keys, written only when they differ
+from the default (so files of the plain head are unchanged):
+  ``rt_synth.rave.harmonic_f0`` = 1       the conv also reads q and p (2 more input channels)
+  ``rt_synth.rave.harmonic_latent`` = 0   the conv does not read z (default 1)
+  ``rt_synth.rave.harmonic_loudness`` = 1 the conv also reads the loudness (1 more channel, the
+        last), with ``rt_synth.rave.loudness_floor_db`` and ``rt_synth.rave.loudness_max``
+        (float64; pitch_source.loudness_feature: -100 dB, 1.2)
+  ``rt_synth.rave.harmonic_layers`` = L   L - 1 hidden 1x1 layers after the conv,
+        ``decoder.harmonic_head.hidden.{j}.conv.*`` [C, C, 1] (default 1)
+  ``rt_synth.rave.harmonic_noise`` = 1    M more outputs: per-band noise gains (out.conv is
+        [1+H+M, C, 1]) on the decoder's noise stream
 """
 from __future__ import annotations
 
@@ -45,13 +55,6 @@ def write_rave(model, path: str | Path, name: str, measurements: dict | None = N
     """measurements (optional, from rt_synth.models.rave.measure via the payload):
     ``latency_samples`` (measured onset/envelope delay) and ``heldout_distance``."""
     c = model.config
-    if c.harmonics and (c.harmonic_loudness or not c.harmonic_latent or c.harmonic_layers != 1):
-        from rt_synth.errors import UserError
-
-        raise UserError(f"{name}: the core runs a harmonic head of one hidden layer on the "
-                        "latent (+ f0); this model's head (harmonic_latent, harmonic_loudness, "
-                        "harmonic_layers) is a training-time experiment the native format does "
-                        "not carry yet (docs/rave.md section 13)")
     w, path = open_writer(path, "rave", name)
     w.add_uint32("rt_synth.sample_rate", c.sample_rate)
     w.add_uint32("rt_synth.hop", c.ratio)
@@ -70,6 +73,9 @@ def write_rave(model, path: str | Path, name: str, measurements: dict | None = N
     w.add_uint32("rt_synth.rave.noise", int(bool(c.noise)))
     w.add_uint32("rt_synth.rave.noise_seed", NOISE_SEED)
     w.add_float32("rt_synth.rave.leaky_slope", float(c.leaky_slope))
+    gate_floor = float(getattr(c, "decoder_gate_floor", 0.0))
+    if gate_floor != 0.0:  # decoder.py: bands = wave * (f + (1 - f) * sigmoid(amp)); absent = 0
+        w.add_float64("rt_synth.rave.decoder_gate_floor", gate_floor)
     w.add_uint32("rt_synth.rave.band_delay_frames", c.band_delay_frames)
     w.add_float32("rt_synth.rave.input_gain", float(model.input_gain))
     w.add_uint32("rt_synth.control.latent_count", c.latent_size)
@@ -91,6 +97,18 @@ def write_rave(model, path: str | Path, name: str, measurements: dict | None = N
         w.add_uint32("rt_synth.rave.harmonic_channels", c.harmonic_channels)
         if c.harmonic_f0:
             w.add_uint32("rt_synth.rave.harmonic_f0", 1)
+        if not c.harmonic_latent:
+            w.add_uint32("rt_synth.rave.harmonic_latent", 0)
+        if c.harmonic_loudness:
+            from rt_synth.models.rave import pitch_source as ps
+
+            w.add_uint32("rt_synth.rave.harmonic_loudness", 1)
+            w.add_float64("rt_synth.rave.loudness_floor_db", float(ps.LOUDNESS_FLOOR_DB))
+            w.add_float64("rt_synth.rave.loudness_max", float(ps.LOUDNESS_MAX))
+        if c.harmonic_layers != 1:
+            w.add_uint32("rt_synth.rave.harmonic_layers", c.harmonic_layers)
+        if c.harmonic_noise:
+            w.add_uint32("rt_synth.rave.harmonic_noise", 1)
     m = measurements or {}
     if "latency_samples" in m:
         w.add_float32("rt_synth.rave.measured_latency_samples", float(m["latency_samples"]))

@@ -16,6 +16,13 @@ excitation, so the inputs gain, between the encoder's and the decoder's states,
 held f0 [B], float64; 0 = none yet), and the decoder's states end with the excitation's
 PQMF analysis state and its previous f0, previous periodicity and phase ([B] float64).
 Outputs in the same order. The noise stays an input (the caller's counter, as above).
+
+Harmonic head: its states follow the pitch source's (streaming.py: the head's conv, the
+harmonic audio's PQMF analysis, the previous amplitudes [B, H] float64, and with
+config.harmonic_noise the previous noise gains [B, M] float32). A head that reads the loudness
+gets it from the same tracker step (the window energy of each frame: no extra state); a head
+with noise plays it on the ``noise`` input (present then even without the decoder's noise
+branch).
 """
 from __future__ import annotations
 
@@ -38,12 +45,15 @@ class RaveOnnxStep(nn.Module):
         enc = list(states[: self.n_enc])
         yin = list(states[self.n_enc:self.n_enc + self.n_yin])
         dec = list(states[self.n_enc + self.n_yin:])
-        f0 = per = None
-        if self.n_yin:
+        f0 = per = loud = None
+        if self.n_yin and self.s.with_loudness:
+            f0, per, loud, history, held = self.s.track_aligned_features(audio, yin[0], yin[1])
+            yin = [history, held]
+        elif self.n_yin:
             f0, per, history, held = self.s.track_aligned(audio, yin[0], yin[1])
             yin = [history, held]
         u, enc = self.s.encode_step(audio, enc)
-        y, dec = self.s.decode_step(u, noise, dec, f0, per)
+        y, dec = self.s.decode_step(u, noise, dec, f0, per, loud)
         return (y, *enc, *yin, *dec)
 
 

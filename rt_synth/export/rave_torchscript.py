@@ -21,10 +21,13 @@ so that a host can transpose between encode and decode:
                                             transpose)
   forward [B, 1, n]       -> [B, 1, n]      decode(encode(x)), its own tracker state
 latent_size masks only the D controls, never the f0/periodicity channels.
+A harmonic head that reads the loudness (config.harmonic_loudness) adds one more channel after
+the periodicity: the loudness of the tracker's window (0..1.2, -100..+20 dB mean square;
+pitch_source.loudness_frames), so encode gives D+3 channels and decode takes them.
 """
 
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 import torch
 from torch import nn
@@ -141,8 +144,10 @@ class NNTildeRavePitched(NNTildeRave):
     def __init__(self, streaming: RaveStreaming, noise_seed: int = 0):
         super().__init__(streaming, noise_seed)
         d, r = streaming.latent_size, streaming.ratio
-        self.encode_params = torch.tensor([1, 1, d + 2, r])
-        self.decode_params = torch.tensor([d + 2, r, 1, 1])
+        self.with_loudness = bool(streaming.with_loudness)
+        p = 3 if self.with_loudness else 2  # f0, periodicity (, loudness)
+        self.encode_params = torch.tensor([1, 1, d + p, r])
+        self.decode_params = torch.tensor([d + p, r, 1, 1])
         self.enc_track = streaming.initial_tracker_state(1)
         self.fwd_track = streaming.initial_tracker_state(1)
 
@@ -159,6 +164,11 @@ class NNTildeRavePitched(NNTildeRave):
     @torch.jit.export
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         self._check_batch(x.shape[0])
+        if self.with_loudness:
+            f0, per, loud, self.enc_track = self.stream.track_features(x, self.enc_track)
+            u, self.enc_state = self.stream.encode_step(x, self.enc_state)
+            return torch.cat([u, f0.unsqueeze(1).to(u.dtype), per.unsqueeze(1).to(u.dtype),
+                              loud.unsqueeze(1).to(u.dtype)], 1)
         f0, per, self.enc_track = self.stream.track_step(x, self.enc_track)
         u, self.enc_state = self.stream.encode_step(x, self.enc_state)
         return torch.cat([u, f0.unsqueeze(1).to(u.dtype), per.unsqueeze(1).to(u.dtype)], 1)
@@ -169,18 +179,24 @@ class NNTildeRavePitched(NNTildeRave):
         d = self.full_latent_size
         noise = self._noise(self.dec_counter, u.shape[2])
         self.dec_counter = self.dec_counter + u.shape[2] * self.ratio
+        loud: Optional[torch.Tensor] = u[:, d + 2] if self.with_loudness else None
         y, self.dec_state = self.stream.decode_step(self._mask(u[:, :d]), noise, self.dec_state,
-                                                    u[:, d], u[:, d + 1])
+                                                    u[:, d], u[:, d + 1], loud)
         return y
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self._check_batch(x.shape[0])
-        f0, per, self.fwd_track = self.stream.track_step(x, self.fwd_track)
+        loud: Optional[torch.Tensor] = None
+        if self.with_loudness:
+            f0, per, lo, self.fwd_track = self.stream.track_features(x, self.fwd_track)
+            loud = lo
+        else:
+            f0, per, self.fwd_track = self.stream.track_step(x, self.fwd_track)
         u, self.fwd_enc_state = self.stream.encode_step(x, self.fwd_enc_state)
         noise = self._noise(self.fwd_counter, u.shape[2])
         self.fwd_counter = self.fwd_counter + u.shape[2] * self.ratio
         y, self.fwd_dec_state = self.stream.decode_step(self._mask(u), noise, self.fwd_dec_state,
-                                                        f0, per)
+                                                        f0, per, loud)
         return y
 
 

@@ -14,10 +14,9 @@ def make_model(tmp_path, config="tiny", seed=0, weight_std=0.25, name="rave", no
     from dataclasses import replace
 
     from rt_synth.export.rave_native import write_rave
-    from rt_synth.models.rave.config import CONFIGS
     from rt_synth.models.rave.model import RaveModel
 
-    cfg = CONFIGS[config]
+    cfg = _config(config)
     if noise is not None:
         cfg = replace(cfg, noise=noise)
     torch.manual_seed(seed)
@@ -34,6 +33,19 @@ def make_model(tmp_path, config="tiny", seed=0, weight_std=0.25, name="rave", no
     m.eval()
     path = write_rave(m, tmp_path / name, name)
     return m, path
+
+
+def _config(name):
+    """CONFIGS[name] or a test variant of tests/rave_test_models.py (VARIANTS)."""
+    import sys
+    from pathlib import Path
+
+    tests = str(Path(__file__).resolve().parents[1])
+    if tests not in sys.path:
+        sys.path.insert(0, tests)
+    from rave_test_models import config_named
+
+    return config_named(name)
 
 
 def signal(seconds, seed=0):

@@ -21,7 +21,10 @@ from rave_core_helpers import SR, chunks, make_model, run_decode, run_encode, ru
 
 TOL = 1e-4
 BLOCKS = [1, 7, 64, 256, 4096]
-CONFIGS = ["tiny-pitched", "pitched", "tiny-harmonic", "harmonic"]
+# the DDSP-style head (docs/rave.md §13: loudness input, hidden layers, head noise, no latent),
+# the same reading the latent too, and the full-size harmonic-ddsp
+CONFIGS = ["tiny-pitched", "pitched", "tiny-harmonic", "harmonic", "tiny-harmonic-ddsp",
+           "tiny-harmonic-ddsp-latent", "harmonic-ddsp"]
 FORWARD, DECODE = 3, 5  # RT_SYNTH_METHOD_* of rave models
 
 
@@ -83,9 +86,10 @@ def reference(model, x):
             y = md.reconstruct(xt, noise)[0, 0]
             u = md.encode(xt)
             f0, per = md.track(xt)
-            y_off = md.decode(u, noise, f0, torch.zeros_like(per))[0, 0]
+            loud = md.track_loudness(xt)  # None unless the head reads it
+            y_off = md.decode(u, noise, f0, torch.zeros_like(per), loud)[0, 0]
         return {"u": u[0].numpy(), "f0": f0[0].numpy(), "per": per[0].numpy(), "y": y.numpy(),
-                "y_off": y_off.numpy()}
+                "y_off": y_off.numpy(), "loud": None if loud is None else loud[0].numpy()}
     finally:
         model.float()
 
@@ -143,15 +147,22 @@ def test_encode_tracks_the_raw_input(pitched):
     assert core.tracked_pitch == (pytest.approx(c.pitch_f0_min), 0.0)
 
 
-def _decode_reference(model, u, f0, per):
+def _reads_loudness(model):
+    return bool(model.config.harmonics and model.config.harmonic_loudness)
+
+
+def _decode_reference(model, u, f0, per, loud=None):
     import torch
 
     md = model.double()
+    if loud is None and _reads_loudness(model):
+        loud = np.zeros(len(f0), np.float32)
     try:
         with torch.no_grad():
             noise = counter_band_noise(model.config, u.shape[-1])
             y = md.decode(torch.as_tensor(u, dtype=torch.float64)[None], noise,
-                          torch.as_tensor(f0)[None], torch.as_tensor(per)[None])
+                          torch.as_tensor(f0)[None], torch.as_tensor(per)[None],
+                          None if loud is None else torch.as_tensor(loud)[None])
         return y[0, 0].numpy()
     finally:
         model.float()
@@ -167,9 +178,11 @@ def test_decode_with_pitch_parity(pitched, frames_per_call):
     steps = np.repeat(rng.uniform(40.0, 3000.0, F // 8 + 1), 8)[:F]
     f0 = np.where(np.arange(F) % 50 < 25, steps, np.geomspace(60.0, 2500.0, F)).astype(np.float32)
     per = np.clip(np.repeat(rng.uniform(-0.3, 1.3, F // 5 + 1), 5)[:F], -0.3, 1.3).astype(np.float32)
-    y = _decode_reference(model, u, f0, per)
+    # the head's loudness input (read by the DDSP-style head; ignored otherwise)
+    loud = np.repeat(rng.uniform(0.0, 1.2, F // 6 + 1), 6)[:F].astype(np.float32)
+    y = _decode_reference(model, u, f0, per, loud if _reads_loudness(model) else None)
     core.reset()
-    yc = np.concatenate([core.decode_with_pitch(np.ascontiguousarray(u[:, a:b]), f0[a:b], per[a:b])
+    yc = np.concatenate([core.decode_with_pitch(np.ascontiguousarray(u[:, a:b]), f0[a:b], per[a:b], loud[a:b])
                          for a, b in chunks(F, frames_per_call)])
     err = float(np.abs(yc - y).max())
     print(f"\n{pitched['config']} decode_with_pitch ({frames_per_call} frames per call): {err:.3g}")
@@ -193,8 +206,36 @@ def test_plain_decode_uses_the_newest_tracked_frame(pitched):
     a = core.decode(np.ascontiguousarray(u[:, :40]))
     core.reset()
     core.encode(x[: int(0.2 * SR)])
-    b = core.decode_with_pitch(np.ascontiguousarray(u[:, :40]), np.full(40, f, np.float32), np.full(40, p, np.float32))
+    lo = core.tracked_loudness  # the same frame's loudness (what a loudness-reading head gets)
+    assert lo > 0.5
+    b = core.decode_with_pitch(np.ascontiguousarray(u[:, :40]), np.full(40, f, np.float32), np.full(40, p, np.float32),
+                               np.full(40, lo, np.float32))
     np.testing.assert_array_equal(a, b)
+
+
+def test_encode_tracks_the_loudness(pitched):
+    """The core's loudness of each frame (the StreamingYin's running window sum, read at the
+    frame boundary) equals pitch_source.loudness_frames: after encoding k·R samples,
+    tracked_loudness is frame k's."""
+    from rt_synth.models.rave.pitch_source import loudness_frames
+
+    core, x, model = pitched["core"], pitched["x"], pitched["model"]
+    c = model.config
+    if not _reads_loudness(model):
+        pytest.skip("this head does not read the loudness")
+    ref = loudness_frames(x, c)
+    assert np.array_equal(ref, pitched["loud"])
+    core.reset()
+    assert core.tracked_loudness == 0.0
+    got = [0.0]
+    for a in range(0, (len(x) // c.ratio) * c.ratio, c.ratio):
+        core.encode(x[a:a + c.ratio])
+        got.append(core.tracked_loudness)
+    got = np.array(got[: len(ref)], np.float32)
+    assert (ref > 0.5).sum() > 10 and (ref == 0.0).sum() > 5  # loud frames and the silence
+    err = float(np.abs(got - ref[: len(got)]).max())
+    print(f"\n{pitched['config']} loudness: max abs error {err:.3g}")
+    assert err <= 1e-6
 
 
 def test_metadata_and_properties(pitched, capsys):
@@ -357,3 +398,125 @@ def test_bounded_decode_extreme_latents_and_pitch(pitched):
             core.reset()
             y = core.decode_with_pitch(z, f0.astype(np.float32), per.astype(np.float32))
             assert np.isfinite(y).all(), name
+
+
+# ---- the DDSP-style harmonic head's keys (docs/rave.md §13) ----
+
+H = "rt_synth.rave.harmonic_"
+
+
+def _write_ddsp(tmp_path, monkeypatch, name, u32=None, f64=None, drop=None, config="tiny-harmonic-ddsp"):
+    """tiny-harmonic-ddsp written with some uint32 / float64 keys replaced (None: left out) or a
+    tensor dropped."""
+    import gguf
+
+    import rt_synth.export.rave_native as rn
+
+    model, _ = make_model(tmp_path, config, name="ok_" + name)
+    orig_u32, orig_f64, orig_t = gguf.GGUFWriter.add_uint32, gguf.GGUFWriter.add_float64, rn.rave_tensors
+    u32, f64 = u32 or {}, f64 or {}
+
+    def patched(orig, table):
+        def add(self, k, v):
+            v = table.get(k, v)
+            if v is not None:
+                orig(self, k, v)
+        return add
+
+    monkeypatch.setattr(gguf.GGUFWriter, "add_uint32", patched(orig_u32, u32))
+    monkeypatch.setattr(gguf.GGUFWriter, "add_float64", patched(orig_f64, f64))
+    if drop:
+        monkeypatch.setattr(rn, "rave_tensors", lambda m: {k: v for k, v in orig_t(m).items() if k != drop})
+    path = rn.write_rave(model, tmp_path / name, name)
+    monkeypatch.undo()
+    return path
+
+
+def test_ddsp_head_keys_are_written_and_read(tmp_path):
+    model, path = make_model(tmp_path, "tiny-harmonic-ddsp", name="d")
+    c = model.config
+    md = _core.RaveModel(str(path)).metadata
+    assert (md["harmonics"], md["harmonic_f0"], md["harmonic_latent"], md["harmonic_loudness"],
+            md["harmonic_layers"], md["harmonic_noise"]) == (c.harmonics, True, False, True,
+                                                              c.harmonic_layers, True)
+    from rt_synth.models.rave import pitch_source as ps
+
+    assert (md["loudness_floor_db"], md["loudness_max"]) == (ps.LOUDNESS_FLOOR_DB, ps.LOUDNESS_MAX)
+    # the plain head's file carries none of the new keys (older readers load it unchanged)
+    _, plain = make_model(tmp_path, "tiny-harmonic", name="h")
+    from rt_synth.cli.info_cmd import describe
+
+    meta = describe(str(plain))["metadata"]
+    assert not any(k in meta for k in ("rave.harmonic_latent", "rave.harmonic_loudness",
+                                       "rave.harmonic_layers", "rave.harmonic_noise",
+                                       "rave.loudness_floor_db"))
+    assert describe(str(path))["metadata"]["rave.harmonic_layers"] == c.harmonic_layers
+
+
+@pytest.mark.parametrize("case,patch,match", [
+    ("layers_0", {"u32": {H + "layers": 0}}, "harmonic_layers"),
+    ("layers_huge", {"u32": {H + "layers": 1000}}, "harmonic_layers"),
+    ("layers_more_than_tensors", {"u32": {H + "layers": 3}}, "hidden.1"),
+    ("layers_fewer_than_tensors", {"u32": {H + "layers": None}}, "harmonic_layers = 1, but the file has"),
+    ("loudness_2", {"u32": {H + "loudness": 2}}, "harmonic_loudness"),
+    ("loudness_missing", {"u32": {H + "loudness": None}}, "harmonic_head.conv.conv"),
+    ("noise_2", {"u32": {H + "noise": 7}}, "harmonic_noise"),
+    ("noise_missing", {"u32": {H + "noise": None}}, "harmonic_head.out.conv"),
+    ("latent_2", {"u32": {H + "latent": 3}}, "harmonic_latent"),
+    ("latent_without_f0", {"u32": {H + "f0": None}}, "harmonic_latent = 0 .*expected a head that reads the f0"),
+    ("floor_nan", {"f64": {"rt_synth.rave.loudness_floor_db": float("nan")}}, "loudness_floor_db"),
+    ("floor_positive", {"f64": {"rt_synth.rave.loudness_floor_db": 5.0}}, "loudness_floor_db"),
+    ("max_missing", {"f64": {"rt_synth.rave.loudness_max": None}}, "missing key 'rt_synth.rave.loudness_max'"),
+    ("max_inf", {"f64": {"rt_synth.rave.loudness_max": float("inf")}}, "loudness_max"),
+    ("missing_hidden", {"drop": "decoder.harmonic_head.hidden.0.conv.weight"}, "hidden.0"),
+])
+def test_bad_ddsp_head_keys_raise_model_file_error(tmp_path, monkeypatch, case, patch, match):
+    path = _write_ddsp(tmp_path, monkeypatch, case, **patch)
+    with pytest.raises(_core.ModelFileError, match=match) as exc:
+        _core.RaveModel(str(path))
+    msg = str(exc.value)
+    assert ("expected" in msg or "allowed range" in msg or "missing tensor" in msg
+            or "missing key" in msg), msg
+
+
+def test_decoder_gate_floor_is_carried(tmp_path, monkeypatch):
+    """config.decoder_gate_floor (decoder.py; harmonic-ddsp sets it) reaches the core: forward
+    parity with a floor, and a floor outside [0, 1) is refused."""
+    model, path = make_model(tmp_path, "tiny-harmonic-ddsp-floor", seed=7, name="floor")
+    assert model.config.decoder_gate_floor > 0
+    x = pitch_signal(0.5)
+    ref = reference(model, x)
+    core = _core.RaveModel(str(path))
+    core.prepare(SR, 4096)
+    assert np.abs(run_forward(core, x, 333) - ref["y"][: len(x)]).max() <= TOL
+    bad = _write_ddsp(tmp_path, monkeypatch, "bad_floor", f64={"rt_synth.rave.decoder_gate_floor": 1.5},
+                      config="tiny-harmonic-ddsp-floor")
+    with pytest.raises(_core.ModelFileError, match="decoder_gate_floor"):
+        _core.RaveModel(str(bad))
+
+
+def test_rave_synth_feeds_a_note_loudness(tmp_path):
+    """RaveSynth plays a loudness-reading head with the note's level as its loudness input
+    (velocity, CC 7/11; csrc/rave_engine/rave_synth.h): the output of a note at velocity 64
+    is then not the velocity-127 note scaled by the gain (64/127)², as it is for a head that
+    does not read the loudness."""
+    from rt_synth.synth.engine import note_off, note_on
+
+    ratios = {}
+    for config in ("tiny-harmonic", "tiny-harmonic-ddsp"):
+        _, path = make_model(tmp_path, config, seed=7, name=config)
+        out = {}
+        for v in (127, 64):
+            s = _core.RaveSynth(str(path))
+            s.prepare(SR, 512)
+            s.gain_db = -60.0  # far under the output limiter's threshold: the gain stays linear
+            n = int(0.4 * SR)
+            y = np.asarray(s.render([(0, note_on(67, v)), (int(0.3 * SR), note_off(67))], n, 512))
+            assert np.isfinite(y).all() and np.abs(y).max() <= 1.0
+            out[v] = y
+        a, b = out[127], out[64] / (64 / 127) ** 2
+        assert np.abs(a).max() > 1e-3
+        ratios[config] = float(np.abs(a - b).max() / np.abs(a).max())
+    print("\nrelative difference of the gain-compensated notes:", ratios)
+    assert ratios["tiny-harmonic"] < 1e-4
+    assert ratios["tiny-harmonic-ddsp"] > 1e-3  # (2e-3 with these random weights)

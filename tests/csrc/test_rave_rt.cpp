@@ -5,7 +5,8 @@
 //  * NaN/Inf input → finite output,
 //  * the caller's MXCSR restored; corrupt files refused with an error.
 // A pitch source model (ctest rave_rt_pitched, config tiny-pitched) also runs decodeWithPitch in
-// the allocation loop, with NaN/Inf/huge f0 and periodicity.
+// the allocation loop, with NaN/Inf/huge f0 and periodicity (and loudness: the DDSP-style
+// harmonic head of ctest rave_rt_harmonic_ddsp, config tiny-harmonic-ddsp, reads it).
 // Usage: test_rave_rt MODEL.rtsynth (kind rave; tests/csrc/make_rave_test_model.py).
 #include <atomic>
 #include <cmath>
@@ -97,13 +98,18 @@ void test_no_alloc_and_block_independence(const std::string& path) {
   // encode/decode too
   std::vector<float> u(static_cast<std::size_t>(D) * (max_block / R + 2)), out(static_cast<std::size_t>(R) * 4);
   const float f0s[4] = {220.f, std::nanf(""), INFINITY, -1e30f}, pers[4] = {0.95f, INFINITY, std::nanf(""), 0.7f};
+  const float louds[4] = {0.8f, std::nanf(""), INFINITY, -1e30f};  // the head's loudness input
   m->reset();
   for (int i = 0; i < 400; ++i) {
     const int n = rand_int(1, max_block);
     const int64_t before = rt_test::allocation_count();
     const int f = m->encode(x.data() + (i * 97) % (48000 - max_block), n, u.data());
     m->decode(u.data(), std::min(f, 4), out.data());
-    if (m->hasPitchSource()) m->decodeWithPitch(u.data(), f0s, pers, std::min(f, 4), out.data());
+    if (m->hasPitchSource()) {
+      m->decodeWithPitch(u.data(), f0s, pers, std::min(f, 4), out.data());
+      for (int j = 0; j < std::min(f, 4) * R; ++j) CHECK(std::isfinite(out[j]), "non-finite decodeWithPitch output");
+      m->decodeWithPitch(u.data(), f0s, pers, std::min(f, 4), out.data(), louds);
+    }
     allocs += rt_test::allocation_count() - before;
     for (int j = 0; j < std::min(f, 4) * R; ++j) CHECK(std::isfinite(out[j]), "non-finite decode output");
     ++blocks_total;

@@ -208,7 +208,8 @@ def test_export_measure_writes_metrics_into_every_export(tmp_path):
 _pitched_model = pitched_model
 
 
-@pytest.fixture(scope="module", params=["tiny-pitched", "pitched", "tiny-harmonic"])
+@pytest.fixture(scope="module", params=["tiny-pitched", "pitched", "tiny-harmonic",
+                                        "tiny-harmonic-ddsp", "tiny-harmonic-ddsp-latent"])
 def pitched_ts(request, tmp_path_factory):
     m = _pitched_model(request.param)
     path = export_torchscript(m, tmp_path_factory.mktemp("ts") / "p.ts")
@@ -225,6 +226,11 @@ def _violin(batch=1):
     return torch.from_numpy(x)[:, None]
 
 
+def _pitch_channels(m):
+    """f0, periodicity, and the loudness when the harmonic head reads it."""
+    return 3 if (m.config.harmonics and m.config.harmonic_loudness) else 2
+
+
 def _host_run(module, method, buffer, x):
     from rt_synth.export.nn_tilde_host import NNTildeHost
 
@@ -237,9 +243,10 @@ def _host_run(module, method, buffer, x):
 def test_pitched_torchscript_contract(pitched_ts):
     m, ts = pitched_ts
     d, r = m.config.latent_size, m.config.ratio
+    p = _pitch_channels(m)
     assert ts.get_methods() == ["encode", "decode", "forward"]
-    assert ts.encode_params.tolist() == [1, 1, d + 2, r]
-    assert ts.decode_params.tolist() == [d + 2, r, 1, 1]
+    assert ts.encode_params.tolist() == [1, 1, d + p, r]
+    assert ts.decode_params.tolist() == [d + p, r, 1, 1]
     assert ts.forward_params.tolist() == [1, 1, 1, 1]
     assert ts.get_attributes() == ["latent_size"] and ts.get_latent_size() == [d]
     assert ts.latent_size_params.tolist() == [1]
@@ -265,6 +272,10 @@ def test_pitched_torchscript_through_nn_tilde_equals_offline(pitched_ts, buffer)
     d = c.latent_size
     differ = int(((frames[:, d] != f_ref) | (frames[:, d + 1] != p_ref)).sum())
     assert differ == 0, f"{differ} of {f_ref.numel()} frames tracked differently"
+    if _pitch_channels(m) == 3:  # the loudness channel: pitch_source.loudness_frames
+        l_ref = m.track_loudness(x)
+        assert enc.shape[1] == d + 3
+        assert torch.abs(frames[:, d + 2] - l_ref).max() <= 1e-6
     assert ref.abs().max() > 1e-2
     assert torch.abs(y - ref).max() <= 1e-4
     dec = _host_run(ts, "decode", buffer, enc)  # nn~ keeps the last sample of each R group
@@ -287,12 +298,16 @@ def test_pitched_torchscript_transposes_through_the_f0_channel(pitched_ts):
         u[:, 2:] = 0  # latent_size 2: the others held at the mean
         noise = band_noise(counter_noise(0, torch.zeros(2, dtype=torch.int64), x.shape[-1]),
                            c.n_bands)
-        ref = m.decode(u, noise, v[:, d], v[:, d + 1])
+        loud = v[:, d + 2] if _pitch_channels(m) == 3 else None
+        ref = m.decode(u, noise, v[:, d], v[:, d + 1], loud)
     assert torch.abs(y - ref).max() <= 1e-4
 
 
 @pytest.mark.parametrize("name,frames", [("tiny-pitched", 2), ("pitched", 1), ("tiny-harmonic", 2),
-                                         ("harmonic", 1)])
+                                         ("harmonic", 1), ("tiny-harmonic-ddsp", 2),
+                                         ("tiny-harmonic-ddsp-latent", 1),
+                                         ("tiny-harmonic-ddsp-nonoise", 1),
+                                         ("harmonic-ddsp", 1)])
 def test_pitched_onnx_steps_match_offline(name, frames, tmp_path):
     """One timbre-transfer step with the tracker, the excitation and every state as I/O,
     block after block in onnxruntime == reconstruct() (numba YIN)."""
@@ -304,7 +319,10 @@ def test_pitched_onnx_steps_match_offline(name, frames, tmp_path):
     assert types["yin_0_in"] == types["yin_1_in"] == "tensor(double)"
     doubles = [n for n in stream.state_names if types[n] == "tensor(double)"]
     dec = [n for n in stream.state_names if n.startswith("dec_")]
-    if c.harmonics:  # prev f0, per, phase, then the head's conv, analysis and prev amplitudes
+    if c.harmonics and c.harmonic_noise:  # ... and the previous noise gains (float32)
+        assert doubles[-4:] == dec[-7:-4] + dec[-2:-1]
+        assert types[dec[-1]] == "tensor(float)"
+    elif c.harmonics:  # prev f0, per, phase, then the head's conv, analysis and prev amplitudes
         assert doubles[-4:] == dec[-6:-3] + dec[-1:]
     else:  # prev f0, per, phase
         assert doubles[-3:] == dec[-3:]

@@ -123,7 +123,21 @@ class HarmonicHead(nn.Module):
              f0: Optional[torch.Tensor] = None, periodicity: Optional[torch.Tensor] = None,
              loudness: Optional[torch.Tensor] = None
              ) -> Tuple[torch.Tensor, List[torch.Tensor]]:
+        amps, _, s = self.step_with_noise(z, states, f0, periodicity, loudness)
+        return amps, s
+
+    def step_with_noise(self, z: torch.Tensor, states: List[torch.Tensor],
+                        f0: Optional[torch.Tensor] = None,
+                        periodicity: Optional[torch.Tensor] = None,
+                        loudness: Optional[torch.Tensor] = None
+                        ) -> Tuple[torch.Tensor, torch.Tensor, List[torch.Tensor]]:
+        """One block of m latent frames -> alpha [B, H, m], noise gains [B, M, m] ([B, 0, m]
+        without config.harmonic_noise), the conv's state. The 1x1 hidden layers keep none."""
         h, s = self.conv.step(self.inputs(z, f0, periodicity, loudness), states[0])
         if h.shape[-1] == 0:  # a block without a latent frame
-            return h.new_zeros(h.shape[0], self.harmonics, 0), [s]
-        return self.split(h)[0], [s]
+            return (h.new_zeros(h.shape[0], self.harmonics, 0),
+                    h.new_zeros(h.shape[0], self.noise_bands, 0), [s])
+        amps, gains = self.split(h)
+        if gains is None:
+            return amps, h.new_zeros(h.shape[0], 0, h.shape[-1]), [s]
+        return amps, gains, [s]

@@ -142,6 +142,34 @@ class TorchYin(nn.Module):
             return empty, empty, held
         return torch.stack(f0s, 1), torch.stack(pers, 1), held_f0
 
+    def window_energy(self, full: torch.Tensor, ends: List[int]) -> torch.Tensor:
+        """full [B, L + n] (history then block, sanitised); ends: exclusive window ends (index in
+        full), each >= W → sum of squares of the W samples before each end, float64
+        [B, len(ends)] (the frame's e above; the RAVE head's loudness,
+        pitch_source.loudness_frames)."""
+        b = full.shape[0]
+        if len(ends) == 0:
+            return full.new_zeros(b, 0)
+        first = torch.tensor(ends, dtype=torch.int64, device=full.device) - self.window
+        offsets = torch.arange(self.window, device=full.device)
+        index = (first.unsqueeze(1) + offsets.unsqueeze(0)).reshape(-1)
+        win = torch.index_select(full, 1, index).reshape(b, len(ends), self.window)
+        return (win * win).sum(-1)
+
+    @torch.jit.export
+    def step_with_energy(self, x: torch.Tensor, history: torch.Tensor, held: torch.Tensor,
+                         ends: List[int]
+                         ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor,
+                                    torch.Tensor]:
+        """step, and each frame's window energy (float64 [B, len(ends)]): f0, periodicity,
+        energy, history', held'."""
+        full = torch.cat([history, self.sanitise(x)], dim=1)
+        ends_full = [e + self.lookback for e in ends]
+        f0, per, held = self.frames(full, ends_full, held)
+        energy = self.window_energy(full, ends_full)
+        return (f0.to(torch.float32), per.to(torch.float32), energy,
+                full[:, full.shape[1] - self.lookback:], held)
+
     @torch.jit.export
     def step(self, x: torch.Tensor, history: torch.Tensor, held: torch.Tensor, ends: List[int]
              ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -1,15 +1,15 @@
 """The DDSP-style harmonic head (config tiny-harmonic-ddsp: harmonic_latent=False,
 harmonic_loudness, harmonic_layers, harmonic_noise): the loudness feature's alignment with the
 tracker's window, that the head's harmonics do not depend on the latent, that its noise
-reaches the output bands, and that the streaming form and the native format refuse such a
-model with a clear error (the core does not run it yet: docs/rave.md section 13)."""
+reaches the output bands, that the streaming form plays it as the offline model does (the
+loudness tracked block by block, the noise gains ramped across block boundaries, reset), and
+that the native format carries it (its keys; the core's parity is tests/core/test_rave_core_pitch.py)."""
 
 import numpy as np
 import pytest
 import torch
 
 from rt_synth.dsp.yin import yin_params
-from rt_synth.errors import UserError
 from rt_synth.models.rave.config import CONFIGS
 from rt_synth.models.rave.model import RaveModel
 from rt_synth.models.rave.pitch_source import loudness_feature, loudness_frames
@@ -98,13 +98,83 @@ def test_offline_forward_is_finite_on_bad_input():
     assert torch.isfinite(out["audio"]).all()
 
 
-def test_streaming_and_native_export_refuse_it_clearly(tmp_path):
+def _stream_transfer(model, x, noise_flat, sizes):
+    """track_features + encode_step + decode_step over x [B, 1, T] in blocks of the given sizes."""
+    from rt_synth.models.rave.streaming import RaveStreaming, band_noise
+
+    c = model.config
+    s = RaveStreaming(model)
+    b = x.shape[0]
+    es, ds, ts = s.initial_encoder_state(b), s.initial_decoder_state(b), s.initial_tracker_state(b)
+    ys, pos, npos = [], 0, 0
+    with torch.no_grad():
+        for n in sizes:
+            blk = x[..., pos:pos + n]
+            f0, per, loud, ts = s.track_features(blk, ts)
+            u, es = s.encode_step(blk, es)
+            k = u.shape[-1] * c.ratio
+            y, ds = s.decode_step(u, band_noise(noise_flat[:, npos:npos + k], c.n_bands), ds,
+                                  f0, per, loud)
+            ys.append(y)
+            pos += n
+            npos += k
+    return torch.cat(ys, -1)
+
+
+@pytest.mark.parametrize("name", ["tiny-harmonic-ddsp", "tiny-harmonic-ddsp-latent"])
+def test_streaming_plays_it_as_offline(name):
+    """Odd block sizes (0, 1, R-1, R+5, ...): the stream equals reconstruct() (numba YIN, the
+    numpy loudness); a fresh state plays it again identically; the head's noise is audible."""
+    from rave_test_models import pitched_model
+    from rt_synth.eval.signals import violin_like
+    from rt_synth.models.rave.streaming import band_noise
+
+    model = pitched_model(name)
+    c = model.config
+    t = 120 * c.ratio
+    x = torch.from_numpy(violin_like(t / c.sample_rate, seed=4)[:t])[None, None]
+    x[..., t // 2:t // 2 + 3 * c.ratio] = 0.0  # a silence: loudness 0, the held f0
+    noise_flat = torch.rand(1, t) * 2 - 1
+    rng = np.random.default_rng(5)
+    sizes, left = [], t
+    while left:
+        n = int(min(left, rng.choice([0, 1, c.ratio - 1, c.ratio + 5, 3 * c.ratio, 777])))
+        sizes.append(n)
+        left -= n
+    y = _stream_transfer(model, x, noise_flat, sizes)
+    with torch.no_grad():
+        ref = model.reconstruct(x, band_noise(noise_flat, c.n_bands))
+        quiet = model.reconstruct(x, band_noise(noise_flat * 0.0, c.n_bands))
+    assert y.shape == ref.shape and ref.abs().max() > 1e-2
+    assert float((y - ref).abs().max()) <= 1e-4
+    assert float((ref - quiet).abs().max()) > 1e-3  # the noise (head's and decoder's) is there
+    again = _stream_transfer(model, x, noise_flat, [c.ratio] * (t // c.ratio))
+    assert float((again - y).abs().max()) <= 1e-5
+
+
+def test_native_export_carries_the_head(tmp_path):
+    import gguf
+
     from rt_synth.export.rave_native import write_rave
-    from rt_synth.models.rave.streaming import RaveStreaming
+    from rt_synth.models.rave import pitch_source as ps
 
     model = RaveModel(C)
-    with pytest.raises(UserError, match="loudness"):
-        RaveStreaming(model)
-    with pytest.raises(UserError, match="native format"):
-        write_rave(model, tmp_path / "m.rtsynth", "m")
-    assert not (tmp_path / "m.rtsynth").exists()
+    path = write_rave(model, tmp_path / "m.rtsynth", "m")
+    r = gguf.GGUFReader(str(path))
+
+    def value(key):
+        f = r.fields[key]
+        return f.parts[f.data[0]][0]
+
+    assert value("rt_synth.rave.harmonic_latent") == 0
+    assert value("rt_synth.rave.harmonic_loudness") == 1
+    assert value("rt_synth.rave.harmonic_layers") == C.harmonic_layers
+    assert value("rt_synth.rave.harmonic_noise") == 1
+    assert value("rt_synth.rave.loudness_floor_db") == ps.LOUDNESS_FLOOR_DB
+    assert value("rt_synth.rave.loudness_max") == ps.LOUDNESS_MAX
+    shapes = {t.name: tuple(int(v) for v in t.shape) for t in r.tensors}
+    h, m, ch = C.harmonics, C.n_bands, C.harmonic_channels
+    # gguf lists shapes innermost first
+    assert shapes["decoder.harmonic_head.conv.conv.weight"] == (C.kernel, 3, ch)  # q, p, loudness
+    assert shapes["decoder.harmonic_head.hidden.0.conv.weight"] == (1, ch, ch)
+    assert shapes["decoder.harmonic_head.out.conv.weight"] == (1, ch, 1 + h + m)

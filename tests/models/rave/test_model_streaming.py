@@ -6,6 +6,7 @@ import torch
 
 from rt_synth.models.rave.config import CONFIGS, RaveConfig
 from rt_synth.models.rave.model import RaveModel
+from rt_synth.models.rave.pitch_source import loudness_frames
 from rt_synth.models.rave.streaming import RaveStreaming, band_noise
 from rave_test_models import pitched_model  # noqa: E402
 
@@ -116,7 +117,9 @@ def test_payload_round_trip(tiny_rave):
 _pitched_model = pitched_model
 
 
-@pytest.fixture(scope="module", params=["tiny-pitched", "pitched", "tiny-harmonic", "harmonic"])
+@pytest.fixture(scope="module", params=["tiny-pitched", "pitched", "tiny-harmonic", "harmonic",
+                                        "tiny-harmonic-ddsp", "tiny-harmonic-ddsp-latent",
+                                        "tiny-harmonic-ddsp-nonoise", "harmonic-ddsp"])
 def pitched(request):
     return _pitched_model(request.param)
 
@@ -142,6 +145,7 @@ def test_pitched_decode_streams_block_by_block(pitched):
     f0[0, 5], f0[1, 9] = 20.0, 5000.0  # out of range: clamped like any frame
     per = torch.rand(2, frames)
     per[:, 20:26] = 0.0
+    loud = torch.rand(2, frames) * 1.2  # the head's loudness input (read with harmonic_loudness)
     noise_flat = torch.rand(2, frames * c.ratio) * 2 - 1
     s = RaveStreaming(pitched)
     ds = s.initial_decoder_state(2)
@@ -151,11 +155,11 @@ def test_pitched_decode_streams_block_by_block(pitched):
             k = n * c.ratio
             noise = band_noise(noise_flat[:, pos * c.ratio:pos * c.ratio + k], c.n_bands)
             y, ds = s.decode_step(u[..., pos:pos + n], noise, ds, f0[:, pos:pos + n],
-                                  per[:, pos:pos + n])
+                                  per[:, pos:pos + n], loud[:, pos:pos + n])
             ys.append(y)
             pos += n
-        ref = pitched.decode(u, band_noise(noise_flat, c.n_bands), f0, per)
-        no_pitch = pitched.decode(u, band_noise(noise_flat, c.n_bands), f0 * 0.5, per)
+        ref = pitched.decode(u, band_noise(noise_flat, c.n_bands), f0, per, loud)
+        no_pitch = pitched.decode(u, band_noise(noise_flat, c.n_bands), f0 * 0.5, per, loud)
     y = torch.cat(ys, -1)
     assert y.shape == ref.shape == (2, 1, frames * c.ratio)
     assert (ref - no_pitch).abs().max() > 1e-3  # the excitation reaches the output
@@ -177,23 +181,27 @@ def test_pitched_timbre_transfer_streams_at_any_block_size(pitched):
     s = RaveStreaming(pitched)
     es, ds, ts = (s.initial_encoder_state(2), s.initial_decoder_state(2),
                   s.initial_tracker_state(2))
-    ys, fs, pos, npos = [], [], 0, 0
+    ys, fs, ls, pos, npos = [], [], [], 0, 0
     with torch.no_grad():
         for n in _sizes(t, [0, 1, c.ratio - 1, c.ratio, 3 * c.ratio + 5, 2000, 4096], 3):
             blk = x[..., pos:pos + n]
-            f0, per, ts = s.track_step(blk, ts)
+            f0, per, loud, ts = s.track_features(blk, ts)
             u, es = s.encode_step(blk, es)
-            assert f0.shape == per.shape == (2, u.shape[-1])
+            assert f0.shape == per.shape == loud.shape == (2, u.shape[-1])
             k = u.shape[-1] * c.ratio
             y, ds = s.decode_step(u, band_noise(noise_flat[:, npos:npos + k], c.n_bands), ds,
-                                  f0, per)
+                                  f0, per, loud)
             ys.append(y)
             fs.append(f0)
+            ls.append(loud)
             pos += n
             npos += k
         ref = pitched.reconstruct(x, band_noise(noise_flat, c.n_bands))
         f_ref, p_ref = pitched.track(x)
     assert torch.equal(torch.cat(fs, -1), f_ref)
+    # the loudness of the same frames: pitch_source.loudness_frames, to float32 rounding
+    l_ref = np.stack([loudness_frames(a, c) for a in x[:, 0].numpy()])
+    assert np.abs(torch.cat(ls, -1).numpy() - l_ref).max() <= 1e-6
     y = torch.cat(ys, -1)
     assert y.shape == ref.shape and ref.abs().max() > 1e-2
     print(f"max |stream - offline| = {float(torch.abs(y - ref).max()):.2e}")
