@@ -16,6 +16,10 @@ VARIANTS = {
     "tiny-harmonic-ddsp-nonoise": ("tiny-harmonic-ddsp", {"noise": False}),
     # the decoder's output gate with a floor (config.decoder_gate_floor, as harmonic-ddsp)
     "tiny-harmonic-ddsp-floor": ("tiny-harmonic-ddsp", {"decoder_gate_floor": 0.3}),
+    # and the per-band DC blocker (config.decoder_dc_block_hz, as harmonic-ddsp; a cutoff high
+    # enough that the blocker changes the output of a short test signal)
+    "tiny-harmonic-ddsp-dc": ("tiny-harmonic-ddsp", {"decoder_gate_floor": 0.1,
+                                                     "decoder_dc_block_hz": 40.0}),
 }
 
 

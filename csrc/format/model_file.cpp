@@ -271,9 +271,10 @@ class GgufParser {
     uint32_t fv = 0;
     Error e = f_.get_u32("rt_synth.format_version", fv);
     if (!e.ok()) throw LoadFailure{e};
-    if (fv != kFormatVersion)
+    if (fv < kOldestFormatVersion || fv > kFormatVersion)
       fail(ErrorCode::kBadVersion, where() + "'rt_synth.format_version' is " + std::to_string(fv) +
-                                       ", this build of rt-synth reads format version " + std::to_string(kFormatVersion) +
+                                       ", this build of rt-synth reads format versions " +
+                                       std::to_string(kOldestFormatVersion) + " to " + std::to_string(kFormatVersion) +
                                        (fv > kFormatVersion ? " (upgrade rt-synth)" : " (re-export the model)"));
     f_.format_version_ = fv;
   }

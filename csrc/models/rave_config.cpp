@@ -169,6 +169,9 @@ Error RaveConfig::read(const ModelFile& f, RaveConfig& c) noexcept {
     if (Error e = readU32(f, p + "noise_seed", 0, 0xffffffffu, c.noise_seed)) return e;
     if (Error e = readFloat(f, p + "leaky_slope", 0.0, 1.0, c.leaky_slope)) return e;
     if (Error e = readDouble(f, p + "decoder_gate_floor", 0.0, 0.999999, c.decoder_gate_floor, false)) return e;
+    if (Error e = readDouble(f, p + "decoder_dc_block_hz", 0.0, c.sample_rate / (4.0 * c.n_bands),
+                             c.decoder_dc_block_hz, false))
+      return e;
     if (Error e = readFloat(f, p + "input_gain", 1e-6, 1e6, c.input_gain)) return e;
     if (Error e = readInt(f, "rt_synth.control.latent_count", 1, c.latent_size, c.latent_count)) return e;
     if (Error e = readFloat(f, "rt_synth.control.latent_offset_range", 0.0, 1e3, c.latent_offset_range)) return e;

@@ -1,6 +1,7 @@
 #include "models/rave_decoder.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "dsp/counter_noise.h"
@@ -8,6 +9,10 @@
 #include "layers/activations.h"
 
 namespace rt_synth {
+
+namespace {
+constexpr double kPi = 3.141592653589793;  // Python's math.pi
+}  // namespace
 
 Error RaveDecoder::load(const ModelFile& f, const RaveConfig& c) noexcept {
   try {
@@ -21,6 +26,12 @@ Error RaveDecoder::load(const ModelFile& f, const RaveConfig& c) noexcept {
     gate_floor_ = static_cast<float>(c.decoder_gate_floor);
     gate_span_ = static_cast<float>(1.0 - c.decoder_gate_floor);
     excitation_ = c.pitch_source && !c.decoder_strides.empty();
+    // as PyTorch: a = exp(−2π·fc·M / sr) and 1 − a in double, applied in float32
+    dc_block_ = c.decoder_dc_block_hz > 0.0;
+    const double a = dc_block_ ? std::exp(-2.0 * kPi * c.decoder_dc_block_hz * c.n_bands / c.sample_rate) : 0.0;
+    dc_a_ = static_cast<float>(a);
+    dc_b_ = static_cast<float>(1.0 - a);
+    dc_mean_.assign(dc_block_ ? static_cast<std::size_t>(c.n_bands) : 0u, 0.f);
     seed_ = c.noise_seed;
     if (Error e = load_conv1d(f, "decoder.conv_in.conv", ch[0], c.latent_size, c.kernel, 1, 1, conv_in_)) return e;
     stages_.assign(c.decoder_strides.size(), Stage());
@@ -82,6 +93,7 @@ void RaveDecoder::reset() noexcept {
   exc_in_.reset();
   exc_film_.reset();
   conv_out_.reset();
+  std::fill(dc_mean_.begin(), dc_mean_.end(), 0.f);
 }
 
 void RaveDecoder::inject(float* h, const float* exc, int n) noexcept {
@@ -120,6 +132,14 @@ int RaveDecoder::process(const float* z, float* bands, int m, uint64_t first_sam
     const float* g = amp + static_cast<std::size_t>(k) * n;
     float* dst = bands + static_cast<std::size_t>(k) * n;
     for (int j = 0; j < n; ++j) dst[j] = w[j] * g[j];
+    if (dc_block_) {
+      float mean = dc_mean_[k];
+      for (int j = 0; j < n; ++j) {
+        mean = dc_a_ * mean + dc_b_ * dst[j];
+        dst[j] -= mean;
+      }
+      dc_mean_[k] = mean;
+    }
     if (noise_) {
       const float* na = amp + static_cast<std::size_t>(M + k) * n;
       for (int j = 0; j < n; ++j)

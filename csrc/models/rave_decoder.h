@@ -56,6 +56,10 @@ class RaveDecoder {
   int bands_ = 0, re_ = 1, max_latent_ = 0;
   float slope_ = 0.2f;
   float gate_floor_ = 0.f, gate_span_ = 1.f;  // f and 1 − f (decoder_gate_floor)
+  // DC blocker (decoder_dc_block_hz): m = a·m + (1 − a)·x, y = x − m per band; m per band
+  bool dc_block_ = false;
+  float dc_a_ = 0.f, dc_b_ = 1.f;
+  std::vector<float> dc_mean_;
   bool noise_ = false;
   bool excitation_ = false;
   uint64_t seed_ = 0;

@@ -6,13 +6,19 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT_VERSION = 1
+# the newest format version this writer produces and the core reads. A file is written with
+# the lowest version that describes it: version 2 marks the RAVE keys that an older core
+# (reading version 1 only) would skip and then play a different network (rave_native.py).
+FORMAT_VERSION = 2
+OLDEST_FORMAT_VERSION = 1
 EXTENSION = ".rtsynth"
 
 
-def open_writer(path: str | Path, kind: str, name: str):
+def open_writer(path: str | Path, kind: str, name: str, version: int = OLDEST_FORMAT_VERSION):
     """A GGUF writer at path (the .rtsynth extension added if missing) with the keys every
     kind starts with: format version, kind, name. Returns (writer, path)."""
+    if not OLDEST_FORMAT_VERSION <= version <= FORMAT_VERSION:
+        raise ValueError(f"format version {version} is not one this writer knows")
     import gguf
 
     path = Path(path)
@@ -20,7 +26,7 @@ def open_writer(path: str | Path, kind: str, name: str):
         path = path.with_name(path.name + EXTENSION)
     path.parent.mkdir(parents=True, exist_ok=True)
     w = gguf.GGUFWriter(str(path), "rt_synth")
-    w.add_uint32("rt_synth.format_version", FORMAT_VERSION)
+    w.add_uint32("rt_synth.format_version", version)
     w.add_string("rt_synth.kind", kind)
     w.add_string("rt_synth.name", name)
     return w, path

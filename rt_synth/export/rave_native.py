@@ -27,6 +27,10 @@ from the default (so files of the plain head are unchanged):
         ``decoder.harmonic_head.hidden.{j}.conv.*`` [C, C, 1] (default 1)
   ``rt_synth.rave.harmonic_noise`` = 1    M more outputs: per-band noise gains (out.conv is
         [1+H+M, C, 1]) on the decoder's noise stream
+Decoder keys (optional, absent = 0): ``rt_synth.rave.decoder_gate_floor`` (float64, the gate
+is f + (1 - f) sigmoid(amp)) and ``rt_synth.rave.decoder_dc_block_hz`` (float64, the per-band
+DC blocker of band_dc_blocker.py). A file with any of the optional head or decoder keys is
+format version 2 (rave_format_version), which a version-1 core refuses instead of skipping.
 """
 from __future__ import annotations
 
@@ -51,11 +55,24 @@ def rave_tensors(model) -> dict[str, np.ndarray]:
     return out
 
 
+def rave_format_version(c) -> int:
+    """2 when the file carries a key that a version-1 core would skip and then run another
+    network (the DDSP-style head's keys, the gate floor, the DC blocker); else 1, so that
+    files of the earlier designs stay readable by earlier cores."""
+    newer = (getattr(c, "decoder_gate_floor", 0.0) != 0.0
+             or getattr(c, "decoder_dc_block_hz", 0.0) != 0.0
+             or (c.harmonics and (getattr(c, "harmonic_layers", 1) != 1
+                                  or getattr(c, "harmonic_noise", False)
+                                  or not getattr(c, "harmonic_latent", True)
+                                  or getattr(c, "harmonic_loudness", False))))
+    return 2 if newer else 1
+
+
 def write_rave(model, path: str | Path, name: str, measurements: dict | None = None) -> Path:
     """measurements (optional, from rt_synth.models.rave.measure via the payload):
     ``latency_samples`` (measured onset/envelope delay) and ``heldout_distance``."""
     c = model.config
-    w, path = open_writer(path, "rave", name)
+    w, path = open_writer(path, "rave", name, rave_format_version(c))
     w.add_uint32("rt_synth.sample_rate", c.sample_rate)
     w.add_uint32("rt_synth.hop", c.ratio)
     w.add_uint32("rt_synth.latency_samples", c.latency)
@@ -76,6 +93,9 @@ def write_rave(model, path: str | Path, name: str, measurements: dict | None = N
     gate_floor = float(getattr(c, "decoder_gate_floor", 0.0))
     if gate_floor != 0.0:  # decoder.py: bands = wave * (f + (1 - f) * sigmoid(amp)); absent = 0
         w.add_float64("rt_synth.rave.decoder_gate_floor", gate_floor)
+    dc_hz = float(getattr(c, "decoder_dc_block_hz", 0.0))
+    if dc_hz != 0.0:  # band_dc_blocker.py; absent = no DC blocker
+        w.add_float64("rt_synth.rave.decoder_dc_block_hz", dc_hz)
     w.add_uint32("rt_synth.rave.band_delay_frames", c.band_delay_frames)
     w.add_float32("rt_synth.rave.input_gain", float(model.input_gain))
     w.add_uint32("rt_synth.control.latent_count", c.latent_size)

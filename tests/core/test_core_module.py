@@ -8,7 +8,7 @@ def test_compiled_core_loads_and_matches_package_version():
     from rt_synth import _core
 
     assert _core.version() == __version__
-    assert _core.FORMAT_VERSION == 1
+    assert _core.FORMAT_VERSION == 2
 
 
 def test_cli_help_runs_without_torch_import():

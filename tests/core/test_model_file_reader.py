@@ -98,10 +98,18 @@ def test_missing_file_is_io_error(tmp_path):
 
 
 def test_wrong_format_version(tmp_path):
-    p = tmp_path / "v2.rtsynth"
-    write_model(p, version=2)
-    with pytest.raises(_core.ModelFileError, match=r"^unsupported model file version: .*format_version' is 2, this build of rt-synth reads format version 1"):
+    p = tmp_path / "v3.rtsynth"
+    write_model(p, version=3)
+    with pytest.raises(_core.ModelFileError, match=r"^unsupported model file version: .*format_version' is 3, this build of rt-synth reads format versions 1 to 2 \(upgrade rt-synth\)"):
         _core.ModelFile(str(p))
+    p = tmp_path / "v0b.rtsynth"
+    write_model(p, version=0)
+    with pytest.raises(_core.ModelFileError, match=r"format_version' is 0, .*reads format versions 1 to 2 \(re-export the model\)"):
+        _core.ModelFile(str(p))
+    for v in (1, 2):  # both versions the core reads open
+        p = tmp_path / f"ok{v}.rtsynth"
+        write_model(p, version=v)
+        assert _core.ModelFile(str(p)).format_version == v
     p = tmp_path / "v0.rtsynth"
     write_model(p, version=None)
     with pytest.raises(_core.ModelFileError, match="^incomplete model file.*rt_synth.format_version"):

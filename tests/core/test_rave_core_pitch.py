@@ -495,6 +495,33 @@ def test_decoder_gate_floor_is_carried(tmp_path, monkeypatch):
         _core.RaveModel(str(bad))
 
 
+def test_decoder_dc_blocker_is_carried(tmp_path, monkeypatch):
+    """config.decoder_dc_block_hz (band_dc_blocker.py; harmonic-ddsp sets it) reaches the core:
+    the file is format version 2, forward parity at odd blocks, the blocker changes the output
+    (the same weights without it differ), and a cutoff out of range is refused."""
+    import dataclasses
+
+    model, path = make_model(tmp_path, "tiny-harmonic-ddsp-dc", seed=7, name="dc")
+    assert model.config.decoder_dc_block_hz > 0
+    assert _core.ModelFile(str(path)).format_version == 2
+    x = pitch_signal(0.5)
+    ref = reference(model, x)
+    core = _core.RaveModel(str(path))
+    core.prepare(SR, 4096)
+    for block in (1, 333):
+        core.reset()
+        assert np.abs(run_forward(core, x, block) - ref["y"][: len(x)]).max() <= TOL
+    from rt_synth.models.rave.model import RaveModel
+
+    plain = RaveModel(dataclasses.replace(model.config, decoder_dc_block_hz=0.0))
+    plain.load_state_dict(model.state_dict())
+    assert np.abs(reference(plain, x)["y"] - ref["y"]).max() > 1e-3
+    bad = _write_ddsp(tmp_path, monkeypatch, "bad_dc", f64={"rt_synth.rave.decoder_dc_block_hz": 5000.0},
+                      config="tiny-harmonic-ddsp-dc")
+    with pytest.raises(_core.ModelFileError, match="decoder_dc_block_hz"):
+        _core.RaveModel(str(bad))
+
+
 def test_rave_synth_feeds_a_note_loudness(tmp_path):
     """RaveSynth plays a loudness-reading head with the note's level as its loudness input
     (velocity, CC 7/11; csrc/rave_engine/rave_synth.h): the output of a note at velocity 64

@@ -209,7 +209,8 @@ _pitched_model = pitched_model
 
 
 @pytest.fixture(scope="module", params=["tiny-pitched", "pitched", "tiny-harmonic",
-                                        "tiny-harmonic-ddsp", "tiny-harmonic-ddsp-latent"])
+                                        "tiny-harmonic-ddsp", "tiny-harmonic-ddsp-latent",
+                                        "tiny-harmonic-ddsp-dc"])
 def pitched_ts(request, tmp_path_factory):
     m = _pitched_model(request.param)
     path = export_torchscript(m, tmp_path_factory.mktemp("ts") / "p.ts")
@@ -307,6 +308,7 @@ def test_pitched_torchscript_transposes_through_the_f0_channel(pitched_ts):
                                          ("harmonic", 1), ("tiny-harmonic-ddsp", 2),
                                          ("tiny-harmonic-ddsp-latent", 1),
                                          ("tiny-harmonic-ddsp-nonoise", 1),
+                                         ("tiny-harmonic-ddsp-dc", 2),
                                          ("harmonic-ddsp", 1)])
 def test_pitched_onnx_steps_match_offline(name, frames, tmp_path):
     """One timbre-transfer step with the tracker, the excitation and every state as I/O,

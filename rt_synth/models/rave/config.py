@@ -29,6 +29,11 @@ class RaveConfig:
     # with a floor the decoder can fall quiet only by shrinking its waveform, whose gradient
     # does not vanish, so it stays trainable. 0: the plain sigmoid gate.
     decoder_gate_floor: float = 0.0
+    # the gated waveform bands pass a one-pole DC blocker of this cutoff (at the band rate)
+    # before the noise: a constant in a band is a steady tone at the band's edge after the
+    # synthesis, a whine the decoder learnt and no loss removed (band_dc_blocker.py,
+    # docs/rave.md section 14). 0: none.
+    decoder_dc_block_hz: float = 0.0
     leaky_slope: float = 0.2
     # pitch source (docs/rave.md "Pitch source"): a harmonic excitation at the f0 of the causal
     # YIN (hop R, this range, this threshold), analysed by the PQMF and added (FiLM-gated) to
@@ -138,6 +143,9 @@ class RaveConfig:
             raise ValueError("harmonic_layers must be >= 1")
         if not 0.0 <= self.decoder_gate_floor < 1.0:
             raise ValueError("decoder_gate_floor must be in [0, 1)")
+        if not 0.0 <= self.decoder_dc_block_hz <= self.sample_rate / (4.0 * self.n_bands):
+            raise ValueError("decoder_dc_block_hz must be in [0, sample_rate / (4 n_bands)] "
+                             "(a cutoff below half the band's bandwidth; 0: no DC blocker)")
         if self.harmonics and not self.harmonic_latent and not self.harmonic_f0:
             raise ValueError("a harmonic head that does not read the latent must read the f0 "
                              "(harmonic_f0=True)")
@@ -198,6 +206,7 @@ CONFIGS = {
                                 harmonic_latent=True, harmonic_loudness=True,
                                 harmonic_layers=3, harmonic_noise=True, decoder_gate_floor=0.1,
                                 harmonic_freeze_phase2=True, band_dc_weight=100.0,
+                                decoder_dc_block_hz=10.0,
                                 phase2_step=6_000, timbre_augment=18.0),
 }
 # the tiny test variants: tiny plus the pitch source, then the harmonic heads

@@ -4,6 +4,8 @@
     ResidualUnit(d) for d in dilations -> lrelu -> conv_out (k) to 2M (+M with noise):
     bands = wave * sigmoid(amp) [+ sigmoid(noise_amp) * noise]
     (with config.decoder_gate_floor f: wave * (f + (1 - f) * sigmoid(amp)))
+    (with config.decoder_dc_block_hz > 0 the gated waveform passes a per-band DC blocker,
+    band_dc_blocker.py, before the noise is added; its state is the decoder's last)
 
 noise: uniform white noise in [-1, 1), [B, M, frames] (the caller supplies it so that the
 streaming, TorchScript, ONNX and C++ paths can play the same sequence; docs/rave.md).
@@ -25,6 +27,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from rt_synth.models.rave.band_dc_blocker import dc_block, dc_block_coefficient
 from rt_synth.models.rave.config import RaveConfig
 from rt_synth.models.rave.harmonic_head import HarmonicHead
 from rt_synth.models.rave.residual import ResidualUnit
@@ -92,6 +95,9 @@ class Decoder(nn.Module):
         self.n_bands = c.n_bands
         self.use_noise = c.noise
         self.gate_floor = float(c.decoder_gate_floor)
+        self.dc_block_on = c.decoder_dc_block_hz > 0.0
+        self.dc_a = (dc_block_coefficient(c.decoder_dc_block_hz, c.sample_rate, c.n_bands)
+                     if self.dc_block_on else 0.0)
         self.slope = c.leaky_slope
         self.conv_in = CachedConv1d(c.latent_size, ch[0], c.kernel)
         last = len(c.decoder_strides) - 1
@@ -110,17 +116,26 @@ class Decoder(nn.Module):
             with torch.no_grad():  # start the noise quiet: sigmoid(-4) = 0.018
                 self.conv_out.conv.bias[2 * c.n_bands:].fill_(-4.0)
 
-    def head(self, h: torch.Tensor, noise: Optional[torch.Tensor]) -> torch.Tensor:
+    def head(self, h: torch.Tensor, noise: Optional[torch.Tensor],
+             dc_state: Optional[torch.Tensor] = None
+             ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """conv_out's h → bands, and the DC blocker's new state (None without one; dc_state
+        None: as after a reset)."""
         m = self.n_bands
         gate = torch.sigmoid(h[:, m:2 * m])
         if self.gate_floor > 0.0:
             gate = self.gate_floor + (1.0 - self.gate_floor) * gate
         bands = h[:, :m] * gate
+        new_state: Optional[torch.Tensor] = None
+        if self.dc_block_on:
+            if dc_state is None:
+                dc_state = bands.new_zeros(bands.shape[0], m, 1)
+            bands, new_state = dc_block(bands, dc_state, self.dc_a)
         if self.use_noise:
             if noise is None:
                 noise = torch.rand_like(bands) * 2 - 1
             bands = bands + torch.sigmoid(h[:, 2 * m:]) * noise
-        return bands
+        return bands, new_state
 
     def forward(self, z: torch.Tensor, noise: Optional[torch.Tensor] = None,
                 exc: Optional[torch.Tensor] = None) -> torch.Tensor:
@@ -129,13 +144,16 @@ class Decoder(nn.Module):
         h = self.conv_in(z)
         for stage in self.stages:
             h = stage(h, exc if stage.has_excitation else None)
-        return self.head(self.conv_out(F.leaky_relu(h, self.slope)), noise)
+        return self.head(self.conv_out(F.leaky_relu(h, self.slope)), noise)[0]
 
     def initial_state(self, batch: int) -> List[torch.Tensor]:
         out = [self.conv_in.initial_state(batch)]
         for stage in self.stages:
             out += stage.initial_state(batch)
-        return out + [self.conv_out.initial_state(batch)]
+        out.append(self.conv_out.initial_state(batch))
+        if self.dc_block_on:
+            out.append(torch.zeros(batch, self.n_bands, 1))
+        return out
 
     def step(self, z: torch.Tensor, noise: Optional[torch.Tensor], states: List[torch.Tensor],
              exc: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, List[torch.Tensor]]:
@@ -148,4 +166,10 @@ class Decoder(nn.Module):
             new += ss
             i += n
         h, s = self.conv_out.step(F.leaky_relu(h, self.slope), states[i])
-        return self.head(h, noise), new + [s]
+        new.append(s)
+        if self.dc_block_on:
+            bands, dc = self.head(h, noise, states[i + 1])
+            if dc is not None:
+                new.append(dc)
+            return bands, new
+        return self.head(h, noise)[0], new

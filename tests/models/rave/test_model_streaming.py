@@ -119,7 +119,8 @@ _pitched_model = pitched_model
 
 @pytest.fixture(scope="module", params=["tiny-pitched", "pitched", "tiny-harmonic", "harmonic",
                                         "tiny-harmonic-ddsp", "tiny-harmonic-ddsp-latent",
-                                        "tiny-harmonic-ddsp-nonoise", "harmonic-ddsp"])
+                                        "tiny-harmonic-ddsp-nonoise", "tiny-harmonic-ddsp-dc",
+                                        "harmonic-ddsp"])
 def pitched(request):
     return _pitched_model(request.param)
 
