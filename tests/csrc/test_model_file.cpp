@@ -84,7 +84,9 @@ int main() {
     ModelFile m;
     return ModelFile::from_memory(d.data(), d.size(), m, "t").code;
   };
-  CHECK(code_of(build(2)) == ErrorCode::kBadVersion, "format version 2 accepted");
+  CHECK(code_of(build(3)) == ErrorCode::kBadVersion, "format version 3 accepted");
+  CHECK(code_of(build(0)) == ErrorCode::kBadVersion, "format version 0 accepted");
+  CHECK(code_of(build(2)) == ErrorCode::kOk, "format version 2 refused");
   CHECK(code_of(build(1, NAN)) == ErrorCode::kNonFinite, "NaN accepted");
   CHECK(code_of(build(1, INFINITY)) == ErrorCode::kNonFinite, "Inf accepted");
 

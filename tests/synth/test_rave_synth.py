@@ -218,7 +218,9 @@ RAVE_DEFAULT_ATTACK_S = 0.005
 @pytest.mark.parametrize("rate", [44100, 96000])
 def test_latency_at_other_host_rates_is_the_measured_onset(rate):
     """Behind the HostAdapter: the note's onset (first sample above 1e-3 of the peak) is
-    latency() host samples after the event, within 2 samples (E scaled + the output resampler)."""
+    latency() host samples after the event, within 2 model samples (E scaled + the output
+    resampler; the first model sample above the threshold may be the second of the note:
+    2026-12-06's violin-rave measured 1257 against 1254 at 96 kHz, 31 µs)."""
     s = _core.RaveSynth(str(MODEL))
     s.prepare(rate, 256)
     t = rate // 10
@@ -226,7 +228,7 @@ def test_latency_at_other_host_rates_is_the_measured_onset(rate):
     onset = int(np.flatnonzero(np.abs(y) > 1e-3 * np.abs(y).max())[0]) - t
     print(f"{rate} Hz: latency {s.latency}, measured onset {onset}")
     assert s.latency > round(591 * rate / 48000)
-    assert abs(onset - s.latency) <= 2, (onset, s.latency)
+    assert abs(onset - s.latency) <= -(-2 * rate // 48000), (onset, s.latency)
 
 
 def test_a_model_without_pitch_source_is_refused(tmp_path):
