@@ -78,6 +78,8 @@ py::dict metadataOf(const RaveConfig& c) {
   d["noise"] = c.noise;
   d["noise_seed"] = c.noise_seed;
   d["leaky_slope"] = c.leaky_slope;
+  d["decoder_gate_floor"] = c.decoder_gate_floor;
+  d["decoder_dc_block_hz"] = c.decoder_dc_block_hz;
   d["input_gain"] = c.input_gain;
   d["latent_offset_range"] = c.latent_offset_range;
   d["latent_scale_max"] = c.latent_scale_max;

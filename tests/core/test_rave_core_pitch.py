@@ -507,6 +507,8 @@ def test_decoder_dc_blocker_is_carried(tmp_path, monkeypatch):
     x = pitch_signal(0.5)
     ref = reference(model, x)
     core = _core.RaveModel(str(path))
+    assert core.metadata["decoder_dc_block_hz"] == model.config.decoder_dc_block_hz
+    assert core.metadata["decoder_gate_floor"] == model.config.decoder_gate_floor
     core.prepare(SR, 4096)
     for block in (1, 333):
         core.reset()
