@@ -207,8 +207,8 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
     model.input_gain.fill_(dataset_gain(train_set))  # a resumed run loads its own below
     disc = Discriminators(config.disc_channels, config.disc_periods, config.disc_scales
                           ).to(dist.device)
-    gen_params = list(model.encoder.parameters()) + list(model.decoder.parameters())
-    opt_g = torch.optim.Adam(gen_params, lr=config.learning_rate, betas=(0.5, 0.9))
+    opt_g = torch.optim.Adam(generator_groups(model, config), lr=config.learning_rate,
+                             betas=(0.5, 0.9))
     opt_d = torch.optim.Adam(disc.parameters(), lr=config.disc_learning_rate, betas=(0.5, 0.9))
     losses = RaveLosses(config).to(dist.device)
 
@@ -216,7 +216,8 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
     modules = {"model": model, "disc": disc, "opt_g": opt_g, "opt_d": opt_d}
     resumed = run.resume(modules)
     for group in opt_g.param_groups:  # the config's rate, also over a resumed optimiser's
-        group["lr"] = config.learning_rate
+        group["lr"] = config.learning_rate * (harmonic_lr_factor(config, run.state.step)
+                                              if "lr_scale" in group else 1.0)
     if dist.is_main:
         if resumed:
             print(f"resuming {run_dir} at step {run.state.step}")
@@ -257,6 +258,9 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
                              tuple(t.to(dist.device) for t in v)) for k, v in pitch.items()}
                 step = run.state.step
                 model.head_scale = harmonic_head_scale(config, step)
+                for group in opt_g.param_groups:  # config.harmonic_lr_scale / _warmup
+                    if "lr_scale" in group:
+                        group["lr"] = config.learning_rate * harmonic_lr_factor(config, step)
                 if step >= config.phase2_step and not bool(model.latent_stats_ready):
                     n = compute_latent_statistics(model, train_set, dist.device)
                     if run.bar is not None:
@@ -355,6 +359,30 @@ def training_window(audio: torch.Tensor, window: int, config: RaveConfig):
     if louds:  # the harmonic head's loudness input, of what the tracker hears
         pitch["loudness"] = torch.from_numpy(np.stack(louds))
     return torch.stack(crops)[:, None], pitch
+
+
+def harmonic_lr_factor(config: RaveConfig, step: int) -> float:
+    """The harmonic head's fraction of the learning rate at a step: config.harmonic_lr_scale,
+    rising linearly to 1 over the first config.harmonic_lr_warmup steps when that is > 0."""
+    s, w = float(config.harmonic_lr_scale), int(config.harmonic_lr_warmup)
+    if w <= 0 or step >= w:
+        return s if w <= 0 else 1.0
+    return s + (1.0 - s) * step / w
+
+
+def generator_groups(model, config: RaveConfig) -> list:
+    """The encoder's and decoder's parameters as Adam parameter groups: one group, or with
+    config.harmonic_lr_scale != 1 the harmonic head's in a second group at that fraction of
+    the learning rate (its "lr_scale"; harmonic_lr_factor gives it per step)."""
+    head = model.decoder.harmonic_head
+    if head is None or config.harmonic_lr_scale == 1.0:
+        return [{"params": list(model.encoder.parameters()) + list(model.decoder.parameters())}]
+    in_head = {id(p) for p in head.parameters()}
+    rest = [p for p in list(model.encoder.parameters()) + list(model.decoder.parameters())
+            if id(p) not in in_head]
+    return [{"params": rest},
+            {"params": list(head.parameters()), "lr": config.learning_rate * config.harmonic_lr_scale,
+             "lr_scale": config.harmonic_lr_scale}]
 
 
 def harmonic_head_scale(config: RaveConfig, step: int) -> float:

@@ -234,3 +234,59 @@ def test_band_dc_loss_sees_a_steady_band_offset_the_spectral_loss_barely_sees():
     _, with_dc = RaveLosses(c)(out, audio)
     _, without = RaveLosses(replace(c, band_dc_weight=0.0))(out, audio)
     assert float(with_dc - without) == pytest.approx(100.0 * 1e-3 / c.n_bands, rel=1e-4)
+
+
+def test_the_head_learns_at_its_fraction_of_the_learning_rate():
+    """harmonic_lr_scale: the head's parameters form a second Adam group at that fraction of
+    the rate (one Adam step moves each parameter by about lr), the rest of the network a first
+    group at the full rate; at 1 there is one group, as in runs trained before the key."""
+    from dataclasses import replace
+
+    from rt_synth.train.rave_trainer import generator_groups
+
+    c = replace(CONFIGS["tiny-harmonic-ddsp"], harmonic_lr_scale=0.1, learning_rate=1e-2)
+    torch.manual_seed(0)
+    m = RaveModel(c)
+    groups = generator_groups(m, c)
+    head = m.decoder.harmonic_head
+    assert len(groups) == 2 and groups[1]["lr"] == pytest.approx(1e-3)
+    assert {id(p) for p in groups[1]["params"]} == {id(p) for p in head.parameters()}
+    n_all = len(list(m.encoder.parameters())) + len(list(m.decoder.parameters()))
+    assert len(groups[0]["params"]) + len(groups[1]["params"]) == n_all
+    opt = torch.optim.Adam(groups, lr=c.learning_rate)
+    before_head = head.out.conv.bias.detach().clone()
+    before_conv = m.decoder.conv_in.conv.bias.detach().clone()
+    for p in list(m.encoder.parameters()) + list(m.decoder.parameters()):
+        p.grad = torch.ones_like(p)
+    opt.step()  # Adam's first step moves each parameter by lr * sign(grad)
+    assert torch.allclose(before_head - head.out.conv.bias, torch.full_like(before_head, 1e-3),
+                          atol=1e-6)
+    assert torch.allclose(before_conv - m.decoder.conv_in.conv.bias,
+                          torch.full_like(before_conv, 1e-2), atol=1e-5)
+    assert len(generator_groups(m, replace(c, harmonic_lr_scale=1.0))) == 1
+
+
+def test_the_head_noise_starts_at_its_initial_bias():
+    """harmonic_noise_bias sets the head's noise outputs' initial bias (and only those)."""
+    from dataclasses import replace
+
+    c = replace(CONFIGS["tiny-harmonic-ddsp"], harmonic_noise_bias=-2.0)
+    torch.manual_seed(0)
+    head = RaveModel(c).decoder.harmonic_head
+    bias = head.out.conv.bias.detach()
+    assert torch.all(bias[1 + c.harmonics:] == -2.0)
+    assert not torch.any(bias[: 1 + c.harmonics] == -2.0)
+    gains = head.noise_gains(bias[None, :, None])
+    assert torch.allclose(gains, torch.full_like(gains, 2 * torch.sigmoid(torch.tensor(-2.0)) ** math.log(10) + 1e-7))
+
+
+def test_the_heads_rate_rises_to_the_full_rate_over_its_warmup():
+    from dataclasses import replace
+
+    from rt_synth.train.rave_trainer import harmonic_lr_factor
+
+    c = replace(CONFIGS["tiny-harmonic-ddsp"], harmonic_lr_scale=0.1, harmonic_lr_warmup=1000)
+    assert [round(harmonic_lr_factor(c, s), 6) for s in (0, 500, 999, 1000, 50_000)] == [
+        0.1, 0.55, 0.9991, 1.0, 1.0]
+    assert harmonic_lr_factor(replace(c, harmonic_lr_warmup=0), 50_000) == 0.1  # scale throughout
+    assert harmonic_lr_factor(CONFIGS["tiny-harmonic-ddsp"], 0) == 1.0

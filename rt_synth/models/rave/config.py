@@ -63,6 +63,21 @@ class RaveConfig:
     # filtered noise, on the decoder's noise stream): the noisy part of a bowed or blown sound
     # between the harmonics does not then rest on the waveform path alone
     harmonic_noise: bool = False
+    # initial bias of the head's noise outputs (initialisation only). At 0 each band's gain
+    # starts at 2 sigmoid(0)^ln10 = 0.41, about 20 dB above the training audio: the first
+    # steps then drive the gains down so hard that, for some seeds, they end at the floor
+    # (-140 dB) where no gradient reaches them, and the head is dead for good (docs/rave.md
+    # section 14). -2 starts them 29 dB lower, below the training level.
+    harmonic_noise_bias: float = 0.0
+    # training only: the head learns at this fraction of the learning rate. Its outputs go
+    # through exp-sigmoids, 20 dB per unit below 0, and Adam (beta2 0.9) moves a pre-activation
+    # that sums 128 channels by up to ~0.2 per step at 1e-3: a few dozen steps can drive the
+    # amplitudes to the floor, where no gradient reaches them (section 14).
+    harmonic_lr_scale: float = 1.0
+    # ... rising linearly to the full rate over this many steps (0: the scale throughout). The
+    # collapse happens in the first few dozen steps, when the head's random first outputs are
+    # far off; once its level is right the full rate is safe and learns the timbre faster.
+    harmonic_lr_warmup: int = 0
     # training only: the head is silent for this many steps, then fades in over half as many
     # again. A head that reads f0 and loudness makes a plausible sound within 100 steps; the
     # waveform path, whose first outputs are random, then only adds error and the gradient
@@ -209,6 +224,12 @@ CONFIGS = {
                                 decoder_dc_block_hz=10.0,
                                 phase2_step=6_000, timbre_augment=18.0),
 }
+# harmonic-ddsp whose head cannot collapse in the first steps (docs/rave.md section 14): its
+# noise starts below the training level and it learns at a tenth of the rate, rising to the
+# full rate over 1000 steps. With seed 2 harmonic-ddsp's head fell to the floor within 30
+# steps; this one's did not. Not the shipped recipe: measured once per seed, equal on seed 0.
+CONFIGS["harmonic-ddsp-warm"] = replace(CONFIGS["harmonic-ddsp"], harmonic_noise_bias=-2.0,
+                                        harmonic_lr_scale=0.1, harmonic_lr_warmup=1_000)
 # the tiny test variants: tiny plus the pitch source, then the harmonic heads
 CONFIGS["tiny-pitched"] = replace(CONFIGS["tiny"], pitch_source=True, pitch_f0_min=100.0)
 CONFIGS["tiny-harmonic"] = replace(CONFIGS["tiny-pitched"], harmonics=8, harmonic_channels=8,

@@ -55,6 +55,9 @@ class HarmonicHead(nn.Module):
                                      for _ in range(c.harmonic_layers - 1)])
         self.noise_bands = c.n_bands if c.harmonic_noise else 0
         self.out = CachedConv1d(c.harmonic_channels, 1 + c.harmonics + self.noise_bands, 1)
+        if self.noise_bands and c.harmonic_noise_bias != 0.0:
+            with torch.no_grad():  # initial noise level (config.harmonic_noise_bias)
+                self.out.conv.bias[1 + c.harmonics:].fill_(c.harmonic_noise_bias)
         # attributes, not globals: TorchScript cannot read module globals
         self.amplitude_max = AMPLITUDE_MAX
         self.amplitude_exponent = AMPLITUDE_EXPONENT
