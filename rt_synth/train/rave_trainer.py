@@ -216,8 +216,7 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
     modules = {"model": model, "disc": disc, "opt_g": opt_g, "opt_d": opt_d}
     resumed = run.resume(modules)
     for group in opt_g.param_groups:  # the config's rate, also over a resumed optimiser's
-        group["lr"] = config.learning_rate * (harmonic_lr_factor(config, run.state.step)
-                                              if "lr_scale" in group else 1.0)
+        group["lr"] = generator_lr(config, run.state.step, "lr_scale" in group)
     if dist.is_main:
         if resumed:
             print(f"resuming {run_dir} at step {run.state.step}")
@@ -258,9 +257,8 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
                              tuple(t.to(dist.device) for t in v)) for k, v in pitch.items()}
                 step = run.state.step
                 model.head_scale = harmonic_head_scale(config, step)
-                for group in opt_g.param_groups:  # config.harmonic_lr_scale / _warmup
-                    if "lr_scale" in group:
-                        group["lr"] = config.learning_rate * harmonic_lr_factor(config, step)
+                for group in opt_g.param_groups:  # the head's scale, the end-of-phase-1 decay
+                    group["lr"] = generator_lr(config, step, "lr_scale" in group)
                 if step >= config.phase2_step and not bool(model.latent_stats_ready):
                     n = compute_latent_statistics(model, train_set, dist.device)
                     if run.bar is not None:
@@ -368,6 +366,22 @@ def harmonic_lr_factor(config: RaveConfig, step: int) -> float:
     if w <= 0 or step >= w:
         return s if w <= 0 else 1.0
     return s + (1.0 - s) * step / w
+
+
+def phase1_lr_factor(config: RaveConfig, step: int) -> float:
+    """1, falling linearly to config.phase1_lr_final over the last config.phase1_lr_decay steps
+    of phase 1 (so that the head phase 2 freezes is not one noisy Adam step's), and 1 again in
+    phase 2."""
+    d, end = int(config.phase1_lr_decay), int(config.phase2_step)
+    if d <= 0 or step >= end or step < end - d:
+        return 1.0
+    return 1.0 + (float(config.phase1_lr_final) - 1.0) * (step - (end - d) + 1) / d
+
+
+def generator_lr(config: RaveConfig, step: int, head_group: bool) -> float:
+    """The learning rate of a generator parameter group at a step."""
+    f = harmonic_lr_factor(config, step) if head_group else 1.0
+    return config.learning_rate * f * phase1_lr_factor(config, step)
 
 
 def generator_groups(model, config: RaveConfig) -> list:

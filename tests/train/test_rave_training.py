@@ -163,12 +163,17 @@ def test_harmonic_warmup_silences_then_fades_in_the_head():
     assert harmonic_head_scale(CONFIGS["tiny-harmonic-ddsp"], 0) == 1.0  # no warm-up: on
 
 
-def test_train_the_ddsp_style_head_end_to_end(tiny_dataset, tmp_path):
+@pytest.mark.parametrize("config", ["tiny-harmonic-ddsp", "tiny-harmonic-ddsp-warm"])
+def test_train_the_ddsp_style_head_end_to_end(tiny_dataset, tmp_path, config):
     """tiny-harmonic-ddsp (head on f0, periodicity and loudness, with noise; timbre
-    augmentation) trains through both phases and its checkpoint reconstructs finitely."""
+    augmentation) trains through both phases and its checkpoint reconstructs finitely; the
+    -warm variant (two Adam groups, per-step rates) also resumes from a checkpoint."""
     run = tmp_path / "run"
+    if config.endswith("warm"):  # 3 steps, then resume: the two groups' state reloads
+        assert main(["train", "rave", "--data", str(tiny_dataset), "--out", str(run), "--config",
+                     config, "--steps", "3", "--phase2-step", "4"]) == 0
     assert main(["train", "rave", "--data", str(tiny_dataset), "--out", str(run), "--config",
-                 "tiny-harmonic-ddsp", "--steps", "6", "--phase2-step", "4"]) == 0
+                 config, "--steps", "6", "--phase2-step", "4"]) == 0
     payload = torch.load(run / "model.pt", weights_only=False)
     m = RaveModel.from_payload(payload).eval()
     x = torch.sin(torch.arange(8 * m.config.ratio) * 0.05)[None, None] * 0.2
@@ -290,3 +295,23 @@ def test_the_heads_rate_rises_to_the_full_rate_over_its_warmup():
         0.1, 0.55, 0.9991, 1.0, 1.0]
     assert harmonic_lr_factor(replace(c, harmonic_lr_warmup=0), 50_000) == 0.1  # scale throughout
     assert harmonic_lr_factor(CONFIGS["tiny-harmonic-ddsp"], 0) == 1.0
+
+
+def test_the_rate_decays_over_the_end_of_phase_one_and_returns_in_phase_two():
+    """phase1_lr_decay: the generator's rate falls linearly to phase1_lr_final over the last
+    steps before phase2_step, then phase 2 trains at the full rate; the head's warm-up factor
+    multiplies it; without the keys the rate is the config's at every step."""
+    from dataclasses import replace
+
+    from rt_synth.train.rave_trainer import generator_lr
+
+    c = replace(CONFIGS["tiny-harmonic-ddsp"], learning_rate=1e-3, phase2_step=2000,
+                phase1_lr_decay=1000, phase1_lr_final=0.1)
+    lr = [generator_lr(c, s, False) for s in (0, 999, 1000, 1499, 1999, 2000, 5000)]
+    assert lr == pytest.approx([1e-3, 1e-3, 1e-3 * (1 - 0.9 / 1000), 1e-3 * 0.55, 1e-4, 1e-3, 1e-3])
+    w = replace(c, harmonic_lr_scale=0.1, harmonic_lr_warmup=100)
+    assert generator_lr(w, 0, True) == pytest.approx(1e-4)  # head: warm-up
+    assert generator_lr(w, 1999, True) == pytest.approx(1e-4)  # head: full rate x decay
+    plain = CONFIGS["tiny-harmonic-ddsp"]
+    assert {generator_lr(plain, s, g) for s in (0, 3, 10_000) for g in (False, True)} == {
+        plain.learning_rate}
