@@ -216,7 +216,7 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
     modules = {"model": model, "disc": disc, "opt_g": opt_g, "opt_d": opt_d}
     resumed = run.resume(modules)
     for group in opt_g.param_groups:  # the config's rate, also over a resumed optimiser's
-        group["lr"] = generator_lr(config, run.state.step, "lr_scale" in group)
+        group["lr"] = generator_lr(config, run.state.step, is_head_group(group))
     if dist.is_main:
         if resumed:
             print(f"resuming {run_dir} at step {run.state.step}")
@@ -258,7 +258,7 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
                 step = run.state.step
                 model.head_scale = harmonic_head_scale(config, step)
                 for group in opt_g.param_groups:  # the head's scale, the end-of-phase-1 decay
-                    group["lr"] = generator_lr(config, step, "lr_scale" in group)
+                    group["lr"] = generator_lr(config, step, is_head_group(group))
                 if step >= config.phase2_step and not bool(model.latent_stats_ready):
                     n = compute_latent_statistics(model, train_set, dist.device)
                     if run.bar is not None:
@@ -384,10 +384,16 @@ def generator_lr(config: RaveConfig, step: int, head_group: bool) -> float:
     return config.learning_rate * f * phase1_lr_factor(config, step)
 
 
+def is_head_group(group: dict) -> bool:
+    """Whether an Adam parameter group is the harmonic head's (checkpoints written before
+    the "harmonic_head" mark carry "lr_scale" instead)."""
+    return bool(group.get("harmonic_head", "lr_scale" in group))
+
+
 def generator_groups(model, config: RaveConfig) -> list:
     """The encoder's and decoder's parameters as Adam parameter groups: one group, or with
     config.harmonic_lr_scale != 1 the harmonic head's in a second group at that fraction of
-    the learning rate (its "lr_scale"; harmonic_lr_factor gives it per step)."""
+    the learning rate (marked "harmonic_head"; harmonic_lr_factor gives its rate per step)."""
     head = model.decoder.harmonic_head
     if head is None or config.harmonic_lr_scale == 1.0:
         return [{"params": list(model.encoder.parameters()) + list(model.decoder.parameters())}]
@@ -396,7 +402,7 @@ def generator_groups(model, config: RaveConfig) -> list:
             if id(p) not in in_head]
     return [{"params": rest},
             {"params": list(head.parameters()), "lr": config.learning_rate * config.harmonic_lr_scale,
-             "lr_scale": config.harmonic_lr_scale}]
+             "harmonic_head": True}]
 
 
 def harmonic_head_scale(config: RaveConfig, step: int) -> float:

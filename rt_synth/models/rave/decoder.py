@@ -169,7 +169,7 @@ class Decoder(nn.Module):
         new.append(s)
         if self.dc_block_on:
             bands, dc = self.head(h, noise, states[i + 1])
-            if dc is not None:
+            if dc is not None:  # always true here; refines Optional for TorchScript
                 new.append(dc)
             return bands, new
         return self.head(h, noise)[0], new
