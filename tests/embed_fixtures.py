@@ -1,6 +1,6 @@
 """Fixtures shared by the C ABI tests (tests/capi) and the plugin tests (tests/plugins), whose
 conftest.py files import them: random-weight DDSP model files written by the Python exporter
-(rt_synth.export.native.write_ddsp), a truncated one, and the build folder of
+(rt_synth.kinds.ddsp.export.native.write_ddsp), a truncated one, and the build folder of
 scripts/build_plugins.sh."""
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ EMBED_BUILD = ROOT / "build" / "embed"
 def write_model(path: Path, config: str = "tiny", seed: int = 0, feature_delay: int = 0) -> Path:
     torch = pytest.importorskip("torch")
     pytest.importorskip("gguf")
-    from rt_synth.export.native import write_ddsp
-    from rt_synth.models.ddsp.config import CONFIGS
-    from rt_synth.models.ddsp.model import DDSPModel
+    from rt_synth.kinds.ddsp.export.native import write_ddsp
+    from rt_synth.kinds.ddsp.model.config import CONFIGS
+    from rt_synth.kinds.ddsp.model.model import DDSPModel
 
     torch.manual_seed(seed)
     model = DDSPModel(CONFIGS[config])

@@ -1,11 +1,11 @@
 """A random-weight RAVE-style model with a pitch source, shared by the streaming, export and
-core tests (tests/models/rave, tests/export)."""
+core tests (tests/kinds/rave/model, tests/export)."""
 from __future__ import annotations
 
 import torch
 
-from rt_synth.models.rave.config import CONFIGS
-from rt_synth.models.rave.model import RaveModel
+from rt_synth.kinds.rave.model.config import CONFIGS
+from rt_synth.kinds.rave.model.model import RaveModel
 
 
 # test variants of the shipped configs (name -> (base config, overrides))

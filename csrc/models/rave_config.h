@@ -34,11 +34,11 @@ struct RaveConfig {
   uint32_t noise_seed = 0;
   float leaky_slope = 0.2f;
   // rt_synth.rave.decoder_gate_floor (optional f64, [0, 1), absent = 0): the decoder's output
-  // gate is f + (1 − f)·sigmoid(amp) (rt_synth/models/rave/decoder.py)
+  // gate is f + (1 − f)·sigmoid(amp) (rt_synth/kinds/rave/model/decoder.py)
   double decoder_gate_floor = 0.0;
   // rt_synth.rave.decoder_dc_block_hz (optional f64, [0, sample_rate / (4·n_bands)], absent = 0):
   // the gated waveform bands pass a one-pole DC blocker of this cutoff at the band rate before
-  // the noise (rt_synth/models/rave/band_dc_blocker.py)
+  // the noise (rt_synth/kinds/rave/model/band_dc_blocker.py)
   double decoder_dc_block_hz = 0.0;
   int band_delay_frames = 0;
   float input_gain = 1.f;

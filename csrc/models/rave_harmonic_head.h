@@ -1,5 +1,5 @@
 // RaveHarmonicHead: the harmonic head of a RAVE-style decoder (docs/rave.md "Harmonic head",
-// §13 for the DDSP-style options; the PyTorch reference is rt_synth/models/rave/harmonic_head.py).
+// §13 for the DDSP-style options; the PyTorch reference is rt_synth/kinds/rave/model/harmonic_head.py).
 //
 // Per latent frame:
 //   r = out(lrelu(hidden_{L−1}(… lrelu(hidden_1(lrelu(conv(x)))))))

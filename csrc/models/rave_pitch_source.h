@@ -1,5 +1,5 @@
 // RavePitchSource: the harmonic excitation of a RAVE model's pitch source (docs/rave.md
-// "Pitch source"; the PyTorch reference is rt_synth/models/rave/pitch_source.py, `excitation`).
+// "Pitch source"; the PyTorch reference is rt_synth/kinds/rave/model/pitch_source.py, `excitation`).
 //
 // Per latent frame t the caller gives F[t] = (f0, periodicity): in forward the causal YIN frame
 // whose window ends at sample t·R − 1, in decodeWithPitch the user's values. The R samples of

@@ -23,7 +23,7 @@ struct YinFrame {
   bool silent = false;      // window mean square < 1e-12
   // Σ x² over the frame's window (W samples ending at the frame's last sample; the running sum,
   // refreshed exactly every 256 hops, so it can drift by rounding just below 0): the RAVE
-  // harmonic head's loudness (rt_synth/models/rave/pitch_source.py loudness_frames). 0 after reset.
+  // harmonic head's loudness (rt_synth/kinds/rave/model/pitch_source.py loudness_frames). 0 after reset.
   double energy = 0.0;
 };
 

@@ -57,8 +57,8 @@ def run(args) -> int:
                               seconds=args.seconds)
         print(json.dumps(result, indent=None if args.json else 2))
         return 0
-    from rt_synth.benchmark.runtime_comparison import compare
     from rt_synth.core import load_core
+    from rt_synth.kinds import get_kind
 
     ts = Path(args.torchscript or model.with_suffix(".ts"))
     onnx = Path(args.onnx or model.with_suffix(".onnx"))
@@ -74,9 +74,8 @@ def run(args) -> int:
         ts = None
     if importlib.util.find_spec("onnxruntime") is None:
         onnx = None
-    if load_core().ModelFile(str(model)).get("rt_synth.kind") == "rave":
-        from rt_synth.benchmark.rave_comparison import compare_rave as compare
-    result = compare(model, args.block, args.seconds, ts, onnx)
+    kind = get_kind(load_core().ModelFile(str(model)).get("rt_synth.kind"), str(model))
+    result = kind.compare_runtimes(model, args.block, args.seconds, ts, onnx)
     result["notes"] = notes
     if args.json:
         print(json.dumps(result))

@@ -19,7 +19,7 @@ def describe(path: str) -> dict:
     (shape checks), and return its description. Raises UserError naming the problem."""
     from rt_synth.cli.errors import UserError
     from rt_synth.core import load_core
-
+    from rt_synth.kinds import kind_names
     from rt_synth.model_locator import resolve_model
 
     core = load_core()
@@ -27,7 +27,7 @@ def describe(path: str) -> dict:
     try:
         f = core.ModelFile(path)
         kind = f.get(PREFIX + "kind")
-        if kind in ("ddsp", "rave"):
+        if kind in kind_names():
             core.load_model(path)  # builds it: tensor shapes against hyperparameters
     except core.ModelFileError as exc:
         raise UserError(f"{path} is not a usable model file: {exc}") from exc

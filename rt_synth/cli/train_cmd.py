@@ -1,4 +1,4 @@
-"""``rt-synth train ddsp|rave``: train a model on a prepared dataset.
+"""``rt-synth train KIND`` (each kind of rt_synth.kinds.registry): train a model on a prepared dataset.
 
 Multi-process data parallel: ``torchrun --nproc_per_node N -m rt_synth.cli.main train ...``.
 Running the same command again on the same --out resumes where the run stopped.
@@ -20,35 +20,21 @@ def _common(p: argparse.ArgumentParser, default_config: str) -> None:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("train", help="train a model (ddsp, rave)")
+    from rt_synth.kinds import get_kind, kind_names
+
+    p = sub.add_parser("train", help=f"train a model ({', '.join(kind_names())})")
     models = p.add_subparsers(dest="model", metavar="MODEL", required=True)
-    d = models.add_parser("ddsp", help="DDSP harmonic-plus-noise model")
-    _common(d, "base")
-    d.add_argument("--init", default=None, metavar="WEIGHTS",
-                   help="start a new run from these weights (a shipped exports/NAME.pt, a run folder "
-                        "or a checkpoint): its config and step carry over, the learning-rate "
-                        "schedule continues; ignored when --out already holds a run")
-    d.set_defaults(func=_train_ddsp)
-    r = models.add_parser("rave", help="RAVE-style variational autoencoder (timbre transfer)")
-    _common(r, "base")
-    r.add_argument("--phase2-step", type=int, default=None,
-                   help="step at which phase 2 (frozen encoder, discriminators) starts")
-    r.set_defaults(func=_train_rave)
+    for name in kind_names():
+        kind = get_kind(name)
+        k = models.add_parser(name, help=kind.summary)
+        _common(k, kind.default_train_config)
+        kind.add_train_arguments(k)
+        k.set_defaults(func=_train, kind=name)
 
 
-def _train_ddsp(args) -> int:
-    from rt_synth.train.ddsp_trainer import train_ddsp
+def _train(args) -> int:
+    from rt_synth.kinds import get_kind
 
-    run = train_ddsp(args.data, args.out, args.config, args.steps, args.batch_size, args.lr,
-                     args.workers, args.seed, init=args.init)
-    print(f"run folder: {run}")
-    return 0
-
-
-def _train_rave(args) -> int:
-    from rt_synth.train.rave_trainer import train_rave
-
-    run = train_rave(args.data, args.out, args.config, args.steps, args.batch_size, args.lr,
-                     args.workers, args.seed, args.phase2_step)
+    run = get_kind(args.kind).train(args)
     print(f"run folder: {run}")
     return 0

@@ -39,7 +39,7 @@ def envelope_correlation(x: np.ndarray, y: np.ndarray) -> float:
 
 def reconstruction_scores(x: np.ndarray, y: np.ndarray, sample_rate: int) -> dict:
     from rt_synth.eval.mel_cepstrum import mel_cepstral_distance
-    from rt_synth.eval.rave_heldout import spectral_distance
+    from rt_synth.kinds.rave.heldout import spectral_distance
     from rt_synth.eval.resynthesis import loudness_error_db
 
     n = min(len(x), len(y))

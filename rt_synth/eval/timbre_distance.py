@@ -12,7 +12,7 @@ never trains on (MuseScore General). Then, against the reference, phrase by phra
     model (transfer)    the core's live TimbreTransfer of the other soundfont's rendering
                         (streaming YIN + loudness -> model; latency compensated)
     model (resynth)     the model driven offline by the other rendering's f0/loudness
-                        (rt_synth.eval.ddsp_heldout.resynthesise)
+                        (rt_synth.kinds.ddsp.heldout.resynthesise)
     model (training)    the same, from the reference itself (resynthesis of the training
                         instrument: what the model reaches with its own instrument's controls)
 
@@ -74,7 +74,7 @@ def measure(model: str, instrument: str, seconds: float = 60.0, seed: int = DEFA
     from rt_synth.core import load_core
     from rt_synth.data.audio import read_mono
     from rt_synth.data.render import find_soundfont, render_dataset
-    from rt_synth.eval.ddsp_heldout import resynthesise
+    from rt_synth.kinds.ddsp.heldout import resynthesise
     from rt_synth.eval.mel_cepstrum import mel_cepstral_distance
     from rt_synth.eval.resynthesis import f0_error_from_tracks, loudness_error_db, pyin_track
     from rt_synth.model_locator import resolve_model

@@ -5,7 +5,7 @@
 
 For each instrument (default: every DDSP model in tests/shipped_models/shipped.py):
 
-- held-out resynthesis (rt_synth.eval.ddsp_heldout) of unseen phrases of its own instrument
+- held-out resynthesis (rt_synth.kinds.ddsp.heldout) of unseen phrases of its own instrument
   from the training soundfont (seed 4242, no recipe's): median f0 error (pYIN, cents) and
   loudness-curve error (dB): issue 13's bars are 20 cents and 2 dB;
 - timbre distance (rt_synth.eval.timbre_distance, seed 9137): mel-cepstral distance to the
@@ -42,7 +42,7 @@ def measure(name: str, instrument: str, seconds: float, bench_seconds: float, ou
         subprocess.run([py, "-m", "rt_synth.cli.main", "data", "render", "--instrument", instrument,
                         "--seconds", str(seconds), "--seed", "4242", "--out", tmp],
                        check=True, capture_output=True, cwd=ROOT)
-        held = _json([py, "-m", "rt_synth.eval.ddsp_heldout", str(ROOT / "exports" / f"{name}.rtsynth"),
+        held = _json([py, "-m", "rt_synth.kinds.ddsp.heldout", str(ROOT / "exports" / f"{name}.rtsynth"),
                       tmp, "--json"])
     timbre = _json([py, "-m", "rt_synth.eval.timbre_distance", name, "--instrument", instrument,
                     "--seconds", str(seconds), "--json"])

@@ -45,7 +45,7 @@ def main(argv=None) -> int:
     from rt_synth.eval.mel_cepstrum import mel_cepstral_distance
     from rt_synth.eval.transfer_heldout import DEFAULT_SEED, TRANSFER_BLOCK
     from rt_synth.model_locator import resolve_model
-    from rt_synth.models.rave.model import RaveModel
+    from rt_synth.kinds.rave.model.model import RaveModel
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("model", nargs="?", default="violin-rave")

@@ -17,7 +17,7 @@ import torch
 
 from rt_synth.eval.heldout_sets import DEFAULT_SEED, render_sets
 from rt_synth.eval.mel_cepstrum import mel_cepstral_distance
-from rt_synth.eval.rave_curve import load_rave
+from rt_synth.kinds.rave.curve import load_rave
 
 
 def main() -> None:

@@ -8,8 +8,8 @@ import torch
 
 from rt_synth.cli.export_cmd import export_model
 from rt_synth.cli.main import main
-from rt_synth.models.ddsp.config import CONFIGS
-from rt_synth.models.ddsp.model import DDSPModel
+from rt_synth.kinds.ddsp.model.config import CONFIGS
+from rt_synth.kinds.ddsp.model.model import DDSPModel
 from rt_synth.train.checkpoint import atomic_save
 
 

@@ -9,9 +9,9 @@ SR, HOP = 48000, 192
 
 def make_model(tmp_path, name="small", seed=0, **overrides):
     import torch
-    from rt_synth.export.native import write_ddsp
-    from rt_synth.models.ddsp.config import CONFIGS
-    from rt_synth.models.ddsp.model import DDSPModel
+    from rt_synth.kinds.ddsp.export.native import write_ddsp
+    from rt_synth.kinds.ddsp.model.config import CONFIGS
+    from rt_synth.kinds.ddsp.model.model import DDSPModel
 
     base = CONFIGS["base"] if name == "base" else CONFIGS["base"].with_overrides(
         hidden_size=64, gru_size=96, mlp_layers=2)

@@ -13,8 +13,8 @@ def make_model(tmp_path, config="tiny", seed=0, weight_std=0.25, name="rave", no
     import torch
     from dataclasses import replace
 
-    from rt_synth.export.rave_native import write_rave
-    from rt_synth.models.rave.model import RaveModel
+    from rt_synth.kinds.rave.export.native import write_rave
+    from rt_synth.kinds.rave.model.model import RaveModel
 
     cfg = _config(config)
     if noise is not None:
@@ -63,7 +63,7 @@ def reference(model, x, u=None):
     import torch
 
     from rt_synth.export.counter_noise_torch import counter_noise
-    from rt_synth.models.rave.streaming import band_noise
+    from rt_synth.kinds.rave.model.streaming import band_noise
 
     md = model.double()
     c = model.config

@@ -157,7 +157,7 @@ def test_filtered_noise_matches_overlap_add(chunk):
 
 def test_filtered_noise_matches_streaming_export_matrix():
     pytest.importorskip("torch")
-    from rt_synth.models.ddsp.streaming import noise_filter_matrix
+    from rt_synth.kinds.ddsp.model.streaming import noise_filter_matrix
     m = np.random.default_rng(6).uniform(0, 2, 65)
     W = noise_filter_matrix(65).numpy()
     np.testing.assert_allclose(dsp.noise_impulse_response(m.astype(np.float32)),

@@ -88,8 +88,8 @@ def _require_training_deps():
 @pytest.fixture(scope="module")
 def ddsp_torch_model():
     torch = _require_training_deps()
-    from rt_synth.models.ddsp.config import CONFIGS
-    from rt_synth.models.ddsp.model import DDSPModel
+    from rt_synth.kinds.ddsp.model.config import CONFIGS
+    from rt_synth.kinds.ddsp.model.model import DDSPModel
 
     torch.manual_seed(0)
     return DDSPModel(CONFIGS["tiny"])
@@ -110,7 +110,7 @@ DDSP_KEYS = ["rt_synth.feature_delay_samples", "rt_synth.latency_samples", "rt_s
 
 @pytest.mark.parametrize("key", DDSP_KEYS)
 def test_ddsp_keys_at_boundaries(tmp_path, ddsp_torch_model, key):
-    from rt_synth.export.native import write_ddsp
+    from rt_synth.kinds.ddsp.export.native import write_ddsp
 
     accepted = 0
     for i, (method, value) in enumerate(BOUNDARIES):
@@ -145,7 +145,7 @@ RAVE_KEYS = ["rt_synth.latency_samples", "rt_synth.hop", "rt_synth.parameters",
 
 @pytest.mark.parametrize("key", RAVE_KEYS)
 def test_rave_keys_at_boundaries(tmp_path, rave_torch_model, key):
-    from rt_synth.export.rave_native import write_rave
+    from rt_synth.kinds.rave.export.native import write_rave
 
     for i, (method, value) in enumerate(BOUNDARIES):
         with _override(key, method, value):

@@ -17,7 +17,7 @@ def test_info_builds_rave_model(tmp_path, capsys, monkeypatch):
     assert main(["info", str(path), "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["kind"] == "rave" and d["latency_samples"] == 127 and d["hop"] == 32
-    import rt_synth.export.rave_native as rn
+    import rt_synth.kinds.rave.export.native as rn
 
     orig = rn.rave_tensors
     monkeypatch.setattr(rn, "rave_tensors",
@@ -32,8 +32,8 @@ def test_info_builds_rave_model(tmp_path, capsys, monkeypatch):
 
 def test_bench_rave_three_runtimes(tmp_path, capsys):
     pytest.importorskip("onnxruntime")
-    from rt_synth.export.rave_onnx import export_onnx
-    from rt_synth.export.rave_torchscript import export_torchscript
+    from rt_synth.kinds.rave.export.onnx import export_onnx
+    from rt_synth.kinds.rave.export.torchscript import export_torchscript
 
     model, path = make_model(tmp_path, name="m")
     export_torchscript(model, tmp_path / "m.ts")

@@ -64,7 +64,7 @@ def counter_band_noise(config, frames):
     import torch
 
     from rt_synth.export.counter_noise_torch import counter_noise
-    from rt_synth.models.rave.streaming import band_noise
+    from rt_synth.kinds.rave.model.streaming import band_noise
 
     return band_noise(counter_noise(0, torch.zeros(1, dtype=torch.int64), frames * config.ratio),
                       config.n_bands).double()
@@ -217,7 +217,7 @@ def test_encode_tracks_the_loudness(pitched):
     """The core's loudness of each frame (the StreamingYin's running window sum, read at the
     frame boundary) equals pitch_source.loudness_frames: after encoding k·R samples,
     tracked_loudness is frame k's."""
-    from rt_synth.models.rave.pitch_source import loudness_frames
+    from rt_synth.kinds.rave.model.pitch_source import loudness_frames
 
     core, x, model = pitched["core"], pitched["x"], pitched["model"]
     c = model.config
@@ -246,7 +246,7 @@ def test_metadata_and_properties(pitched, capsys):
     assert core.pitch_range == (c.pitch_f0_min, c.pitch_f0_max)
     assert (md["pitch_f0_min"], md["pitch_f0_max"], md["pitch_threshold"]) == (
         c.pitch_f0_min, c.pitch_f0_max, c.pitch_threshold)
-    from rt_synth.models.rave import pitch_source as ps
+    from rt_synth.kinds.rave.model import pitch_source as ps
 
     assert (md["pitch_harmonic_limit"], md["pitch_gate_low"], md["pitch_gate_high"], md["pitch_level"]) == (
         ps.HARMONIC_LIMIT, ps.GATE_LOW, ps.GATE_HIGH, ps.LEVEL)
@@ -278,7 +278,7 @@ def test_model_without_pitch_source(tmp_path):
 def _write_pitched(tmp_path, monkeypatch, name, f64=None, drop=None):
     import gguf
 
-    import rt_synth.export.rave_native as rn
+    import rt_synth.kinds.rave.export.native as rn
 
     model, _ = make_model(tmp_path, "tiny-pitched", name="ok_" + name)
     orig_f64, orig_t = gguf.GGUFWriter.add_float64, rn.rave_tensors
@@ -410,7 +410,7 @@ def _write_ddsp(tmp_path, monkeypatch, name, u32=None, f64=None, drop=None, conf
     tensor dropped."""
     import gguf
 
-    import rt_synth.export.rave_native as rn
+    import rt_synth.kinds.rave.export.native as rn
 
     model, _ = make_model(tmp_path, config, name="ok_" + name)
     orig_u32, orig_f64, orig_t = gguf.GGUFWriter.add_uint32, gguf.GGUFWriter.add_float64, rn.rave_tensors
@@ -439,7 +439,7 @@ def test_ddsp_head_keys_are_written_and_read(tmp_path):
     assert (md["harmonics"], md["harmonic_f0"], md["harmonic_latent"], md["harmonic_loudness"],
             md["harmonic_layers"], md["harmonic_noise"]) == (c.harmonics, True, False, True,
                                                               c.harmonic_layers, True)
-    from rt_synth.models.rave import pitch_source as ps
+    from rt_synth.kinds.rave.model import pitch_source as ps
 
     assert (md["loudness_floor_db"], md["loudness_max"]) == (ps.LOUDNESS_FLOOR_DB, ps.LOUDNESS_MAX)
     # the plain head's file carries none of the new keys (older readers load it unchanged)
@@ -513,7 +513,7 @@ def test_decoder_dc_blocker_is_carried(tmp_path, monkeypatch):
     for block in (1, 333):
         core.reset()
         assert np.abs(run_forward(core, x, block) - ref["y"][: len(x)]).max() <= TOL
-    from rt_synth.models.rave.model import RaveModel
+    from rt_synth.kinds.rave.model.model import RaveModel
 
     plain = RaveModel(dataclasses.replace(model.config, decoder_dc_block_hz=0.0))
     plain.load_state_dict(model.state_dict())

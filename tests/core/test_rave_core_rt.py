@@ -147,7 +147,7 @@ def _write_patched(tmp_path, monkeypatch, name, u32=None, drop=None, arrays=None
     """Writes the tiny model with some metadata values replaced or a tensor dropped."""
     import gguf
 
-    import rt_synth.export.rave_native as rn
+    import rt_synth.kinds.rave.export.native as rn
 
     model, _ = make_model(tmp_path, name="base_" + name)
     orig_u32, orig_arr, orig_t = gguf.GGUFWriter.add_uint32, gguf.GGUFWriter.add_array, rn.rave_tensors

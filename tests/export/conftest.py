@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from rt_synth.models.ddsp.config import CONFIGS
-from rt_synth.models.ddsp.model import DDSPModel
+from rt_synth.kinds.ddsp.model.config import CONFIGS
+from rt_synth.kinds.ddsp.model.model import DDSPModel
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 reader (the gguf package's)."""
 import numpy as np
 
-from rt_synth.export.native import write_ddsp
+from rt_synth.kinds.ddsp.export.native import write_ddsp
 
 
 def test_native_file_has_contract_keys_and_tensors(tiny_model, tmp_path):

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from rt_synth.dsp.prng import counter_noise
-from rt_synth.export.onnx_export import OnnxDDSPStream, export_onnx
+from rt_synth.kinds.ddsp.export.onnx import OnnxDDSPStream, export_onnx
 
 
 def test_onnx_steps_match_pytorch_offline(tiny_model, tmp_path):

@@ -5,12 +5,12 @@ import torch
 
 from rt_synth.cli.main import main
 from rt_synth.export.counter_noise_torch import counter_noise
-from rt_synth.export.rave_native import write_rave
-from rt_synth.export.rave_onnx import OnnxRaveStream, export_onnx
-from rt_synth.export.rave_torchscript import export_torchscript
-from rt_synth.models.rave.config import CONFIGS
-from rt_synth.models.rave.model import RaveModel
-from rt_synth.models.rave.streaming import band_noise
+from rt_synth.kinds.rave.export.native import write_rave
+from rt_synth.kinds.rave.export.onnx import OnnxRaveStream, export_onnx
+from rt_synth.kinds.rave.export.torchscript import export_torchscript
+from rt_synth.kinds.rave.model.config import CONFIGS
+from rt_synth.kinds.rave.model.model import RaveModel
+from rt_synth.kinds.rave.model.streaming import band_noise
 from rt_synth.train.checkpoint import atomic_save
 from rave_test_models import pitched_model  # noqa: E402
 
@@ -373,7 +373,7 @@ def test_cli_exports_a_pitched_model_in_every_format(tmp_path):
         -1)
     assert np.abs(y_onnx - ref.numpy()).max() <= 1e-4
     core = pytest.importorskip("rt_synth._core")
-    from rt_synth.eval.rave_heldout import forward
+    from rt_synth.kinds.rave.heldout import forward
 
     native = core.RaveModel(str(out.with_name("p.rtsynth")))
     native.prepare(c.sample_rate, 4096)

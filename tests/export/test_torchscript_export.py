@@ -5,7 +5,7 @@ import torch
 
 from rt_synth.dsp.prng import counter_noise
 from rt_synth.export.nn_tilde_host import NNTildeError, NNTildeHost
-from rt_synth.export.torchscript import export_torchscript
+from rt_synth.kinds.ddsp.export.torchscript import export_torchscript
 
 
 def test_nn_tilde_contract_and_batches(tiny_model, tmp_path):

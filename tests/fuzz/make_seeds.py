@@ -17,9 +17,9 @@ sys.path.insert(0, str(HERE.parents[0] / "synth"))
 
 def ddsp_micro(path: Path) -> None:
     import torch
-    from rt_synth.export.native import write_ddsp
-    from rt_synth.models.ddsp.config import CONFIGS
-    from rt_synth.models.ddsp.model import DDSPModel
+    from rt_synth.kinds.ddsp.export.native import write_ddsp
+    from rt_synth.kinds.ddsp.model.config import CONFIGS
+    from rt_synth.kinds.ddsp.model.model import DDSPModel
 
     cfg = CONFIGS["tiny"].with_overrides(hidden_size=8, gru_size=8, n_harmonics=4, n_noise_bands=5, mlp_layers=1)
     torch.manual_seed(0)

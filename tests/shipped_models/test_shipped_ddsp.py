@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 
-from rt_synth.benchmark.runtime_comparison import melody_controls
+from rt_synth.kinds.ddsp.bench import melody_controls
 from shipped import DDSP_INSTRUMENTS, EXPORTS, SHIPPED_DDSP
 
 SR, SECONDS = 48000, 3.0
@@ -73,7 +73,7 @@ def test_torchscript_and_onnx_exports_equal_the_core(stem, core_model, frames):
     import torch
 
     from rt_synth.dsp.prng import counter_noise
-    from rt_synth.export.onnx_export import OnnxDDSPStream
+    from rt_synth.kinds.ddsp.export.onnx import OnnxDDSPStream
 
     f0f, ldf = frames
     hop = core_model.hop
@@ -110,7 +110,7 @@ def heldout_audio(stem, tmp_path_factory):
 
 @pytest.mark.slow
 def test_resynthesises_unseen_phrases_of_its_instrument(stem, heldout_audio, tmp_path):
-    from rt_synth.eval.ddsp_heldout import evaluate
+    from rt_synth.kinds.ddsp.heldout import evaluate
 
     r = evaluate(str(stem.with_suffix(".rtsynth")), str(heldout_audio))
     (tmp_path / "score.json").write_text(json.dumps(r, indent=1))

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from rt_synth.cli.main import main
-from rt_synth.eval.rave_heldout import forward, onset_delays, plucked_tone
+from rt_synth.kinds.rave.heldout import forward, onset_delays, plucked_tone
 
 EXPORTS = Path(__file__).resolve().parents[2] / "exports"
 STEM = EXPORTS / "violin-rave"
@@ -118,8 +118,8 @@ def test_torchscript_and_onnx_exports_equal_the_core(core_model, info):
     import torch
 
     from rt_synth.export.counter_noise_torch import counter_noise
-    from rt_synth.export.rave_onnx import OnnxRaveStream
-    from rt_synth.models.rave.streaming import band_noise
+    from rt_synth.kinds.rave.export.onnx import OnnxRaveStream
+    from rt_synth.kinds.rave.model.streaming import band_noise
 
     ratio = core_model.ratio
     x = plucked_tone(262.0, seconds=0.5, silence=2048)

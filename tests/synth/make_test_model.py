@@ -13,9 +13,9 @@ def make(path, size: str = "small", seed: int = 0, clean: bool = False) -> Path:
     """clean: a tone whose fundamental dominates (harmonic k about 1/k³ of it) and almost no
     noise, so pitch tests can read f0 off a spectrum."""
     import torch
-    from rt_synth.export.native import write_ddsp
-    from rt_synth.models.ddsp.config import CONFIGS
-    from rt_synth.models.ddsp.model import DDSPModel
+    from rt_synth.kinds.ddsp.export.native import write_ddsp
+    from rt_synth.kinds.ddsp.model.config import CONFIGS
+    from rt_synth.kinds.ddsp.model.model import DDSPModel
 
     if size == "small":
         cfg = CONFIGS["base"].with_overrides(hidden_size=64, gru_size=96, mlp_layers=2)

@@ -100,7 +100,7 @@ def test_interrupted_run_saves_its_step_and_resumes_there(tiny_dataset, tmp_path
 def test_init_starts_a_new_run_from_shipped_weights(tiny_dataset, tmp_path):
     """--init: a new run takes the weights, config and step of a model payload (what export
     writes as NAME.pt), the learning-rate schedule continues there, and it trains on."""
-    from rt_synth.models.ddsp.config import DDSPConfig
+    from rt_synth.kinds.ddsp.model.config import DDSPConfig
     from rt_synth.train.loop import exponential_lr
 
     first = tmp_path / "first"
@@ -134,7 +134,7 @@ def test_init_with_a_model_of_another_kind_is_a_clear_error(tiny_dataset, tmp_pa
     import pytest
 
     from rt_synth.errors import UserError
-    from rt_synth.train.ddsp_trainer import train_ddsp
+    from rt_synth.kinds.ddsp.trainer import train_ddsp
 
     with pytest.raises(UserError, match="rave.pt holds a rave model, not ddsp"):
         train_ddsp(str(tiny_dataset), str(tmp_path / "run"), "tiny", 10, init=str(bad))

@@ -8,12 +8,12 @@ import torch
 
 from rt_synth.cli.errors import UserError
 from rt_synth.cli.main import main
-from rt_synth.models.rave.config import CONFIGS
-from rt_synth.models.rave.discriminators import Discriminators
-from rt_synth.models.rave.latent_stats import principal_directions
-from rt_synth.models.rave.model import RaveModel
+from rt_synth.kinds.rave.model.config import CONFIGS
+from rt_synth.kinds.rave.model.discriminators import Discriminators
+from rt_synth.kinds.rave.model.latent_stats import principal_directions
+from rt_synth.kinds.rave.model.model import RaveModel
 from rt_synth.train.distributed import DistInfo
-from rt_synth.train.rave_trainer import RaveLosses, check_dataset, gan_step, vae_step
+from rt_synth.kinds.rave.trainer import RaveLosses, check_dataset, gan_step, vae_step
 
 
 def _ckpt(run, step):
@@ -109,7 +109,7 @@ def test_interrupt_saves_the_step_reached_and_resume_continues(tiny_dataset, tmp
                                                                monkeypatch, capsys):
     """Ctrl-C (or SIGTERM, raised as KeyboardInterrupt) between checkpoints saves the step
     reached; the same command then resumes there."""
-    import rt_synth.train.rave_trainer as trainer
+    import rt_synth.kinds.rave.trainer as trainer
 
     real_step, calls = trainer.vae_step, {"n": 0}
 
@@ -155,7 +155,7 @@ def test_a_non_finite_batch_is_skipped_and_the_weights_stay_finite():
 def test_harmonic_warmup_silences_then_fades_in_the_head():
     from dataclasses import replace
 
-    from rt_synth.train.rave_trainer import harmonic_head_scale
+    from rt_synth.kinds.rave.trainer import harmonic_head_scale
 
     c = replace(CONFIGS["tiny-harmonic-ddsp"], harmonic_warmup=100)
     assert [harmonic_head_scale(c, s) for s in (0, 99, 100, 125, 150, 10_000)] == [
@@ -189,7 +189,7 @@ def test_phase2_freezes_the_harmonic_head_and_trains_the_rest_of_the_decoder():
     trains."""
     from dataclasses import replace
 
-    from rt_synth.train.rave_trainer import training_window
+    from rt_synth.kinds.rave.trainer import training_window
 
     torch.manual_seed(0)
     c = replace(CONFIGS["tiny-harmonic-ddsp"], harmonic_freeze_phase2=True, timbre_augment=0.0)
@@ -223,7 +223,7 @@ def test_band_dc_loss_sees_a_steady_band_offset_the_spectral_loss_barely_sees():
     edge) costs band_dc_weight * 1e-3 / M in the band term; a clean copy costs nothing."""
     from dataclasses import replace
 
-    from rt_synth.train.rave_trainer import band_dc
+    from rt_synth.kinds.rave.trainer import band_dc
 
     torch.manual_seed(0)
     c = replace(CONFIGS["tiny"], band_dc_weight=100.0)
@@ -247,7 +247,7 @@ def test_the_head_learns_at_its_fraction_of_the_learning_rate():
     group at the full rate; at 1 there is one group, as in runs trained before the key."""
     from dataclasses import replace
 
-    from rt_synth.train.rave_trainer import generator_groups
+    from rt_synth.kinds.rave.trainer import generator_groups
 
     c = replace(CONFIGS["tiny-harmonic-ddsp"], harmonic_lr_scale=0.1, learning_rate=1e-2)
     torch.manual_seed(0)
@@ -288,7 +288,7 @@ def test_the_head_noise_starts_at_its_initial_bias():
 def test_the_heads_rate_rises_to_the_full_rate_over_its_warmup():
     from dataclasses import replace
 
-    from rt_synth.train.rave_trainer import harmonic_lr_factor
+    from rt_synth.kinds.rave.trainer import harmonic_lr_factor
 
     c = replace(CONFIGS["tiny-harmonic-ddsp"], harmonic_lr_scale=0.1, harmonic_lr_warmup=1000)
     assert [round(harmonic_lr_factor(c, s), 6) for s in (0, 500, 999, 1000, 50_000)] == [
@@ -303,7 +303,7 @@ def test_the_rate_decays_over_the_end_of_phase_one_and_returns_in_phase_two():
     multiplies it; without the keys the rate is the config's at every step."""
     from dataclasses import replace
 
-    from rt_synth.train.rave_trainer import generator_lr
+    from rt_synth.kinds.rave.trainer import generator_lr
 
     c = replace(CONFIGS["tiny-harmonic-ddsp"], learning_rate=1e-3, phase2_step=2000,
                 phase1_lr_decay=1000, phase1_lr_final=0.1)

@@ -4,9 +4,9 @@ import numpy as np
 import torch
 
 from rt_synth.eval.signals import violin_like
-from rt_synth.models.rave.config import CONFIGS
-from rt_synth.models.rave.pitch_source import track_frames
-from rt_synth.train.rave_trainer import training_window
+from rt_synth.kinds.rave.model.config import CONFIGS
+from rt_synth.kinds.rave.model.pitch_source import track_frames
+from rt_synth.kinds.rave.trainer import training_window
 from rt_synth.train.timbre_augment import augment_timbre
 
 SR = 48_000

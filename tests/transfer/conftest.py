@@ -1,5 +1,5 @@
 """Shared fixtures of the timbre-transfer tests: random-weight DDSP models written with
-rt_synth.export.native.write_ddsp (feature_delay 512, as the trainer writes)."""
+rt_synth.kinds.ddsp.export.native.write_ddsp (feature_delay 512, as the trainer writes)."""
 from __future__ import annotations
 
 import os
@@ -17,7 +17,7 @@ def small_model(tmp_path_factory):
     pytest.importorskip("torch")
     pytest.importorskip("gguf")
     from ddsp_core_helpers import make_model
-    from rt_synth.export.native import write_ddsp
+    from rt_synth.kinds.ddsp.export.native import write_ddsp
 
     d = tmp_path_factory.mktemp("transfer_models")
     model, _ = make_model(d, "small", seed=3)
@@ -29,7 +29,7 @@ def base_model(tmp_path_factory):
     pytest.importorskip("torch")
     pytest.importorskip("gguf")
     from ddsp_core_helpers import make_model
-    from rt_synth.export.native import write_ddsp
+    from rt_synth.kinds.ddsp.export.native import write_ddsp
 
     d = tmp_path_factory.mktemp("transfer_models_base")
     model, _ = make_model(d, "base", seed=4)

@@ -1,0 +1,1 @@
+"""DDSP exports: native .rtsynth, TorchScript (nn~), streaming ONNX."""

@@ -1,0 +1,1 @@
+"""rt_synth.kinds.ddsp.model."""

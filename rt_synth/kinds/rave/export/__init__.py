@@ -1,0 +1,1 @@
+"""RAVE-style exports: native .rtsynth, TorchScript (nn~), streaming ONNX, measurements."""

@@ -1,1 +1,0 @@
-"""rt_synth.models.ddsp."""
