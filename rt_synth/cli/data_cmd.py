@@ -1,7 +1,9 @@
-"""``rt-synth data render|prepare``: make training data (docs/data.md).
+"""``rt-synth data render|prepare|pairs``: make training data (docs/data.md).
 
 render   synthetic phrases (MIDI → FluidSynth) with exact ground-truth f0
 prepare  a folder of audio → fixed-length examples + f0/periodicity/loudness memmaps
+pairs    dry/wet pairs for effect models: the reamp signal, aligning its recording, or
+         rendered through a reference chain (docs/effect-data.md)
 """
 from __future__ import annotations
 
@@ -54,6 +56,75 @@ def register(sub) -> None:
     q.add_argument("--max-silence", type=float, default=1.0,
                    help="internal silences longer than this (seconds) are shortened to it")
     q.set_defaults(func=_prepare)
+    _register_pairs(cmds)
+
+
+def _register_pairs(cmds) -> None:
+    from rt_synth.data.pairs import CHAINS
+
+    p = cmds.add_parser("pairs", help="dry/wet pairs for effect models (reamp signal, align, render)",
+                        description="Pairs for `rt-synth train effect`: write the test signal to "
+                                    "play through your amp or pedal, align its recording, or "
+                                    "render pairs through a reference effect chain.")
+    acts = p.add_subparsers(dest="pairs_command", metavar="ACTION", required=True)
+    s = acts.add_parser("signal", help="write the reamp test signal (sweeps, noise, chords, DI guitar)",
+                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    s.add_argument("--out", required=True, help="WAV file to write (float32 mono)")
+    s.add_argument("--guitar-seconds", type=float, default=120.0, help="DI guitar after the test tones")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--sample-rate", type=int, default=48000)
+    s.set_defaults(func=_pairs_signal)
+    a = acts.add_parser("align", help="align a recording of the signal with it into a pairs folder",
+                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    a.add_argument("dry", help="the signal you played (rt-synth data pairs signal)")
+    a.add_argument("wet", help="its recording through the device (same rate, may be longer)")
+    a.add_argument("--out", required=True, help="pairs folder (created)")
+    a.add_argument("--max-delay", type=float, default=1.0, help="largest latency searched, seconds")
+    a.add_argument("--valid-fraction", type=float, default=0.1)
+    a.set_defaults(func=_pairs_align)
+    r = acts.add_parser("render", help="render pairs through a reference effect chain (sox)",
+                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    r.add_argument("--out", required=True, help="pairs folder (created)")
+    r.add_argument("--chain", default="overdrive", choices=sorted(CHAINS))
+    r.add_argument("--seconds", type=float, default=180.0, help="DI guitar after the test tones")
+    r.add_argument("--seed", type=int, default=0, help="another seed → other phrases (held-out pairs)")
+    r.add_argument("--sample-rate", type=int, default=48000)
+    r.add_argument("--valid-fraction", type=float, default=0.1)
+    r.set_defaults(func=_pairs_render)
+
+
+def _pairs_signal(args) -> int:
+    import soundfile as sf
+
+    from rt_synth.data.pairs import reamp_signal
+
+    x = reamp_signal(args.sample_rate, args.seed, args.guitar_seconds)
+    sf.write(args.out, x, args.sample_rate, subtype="FLOAT")
+    print(f"wrote {len(x) / args.sample_rate:.1f} s to {args.out}: play it through the device, "
+          f"record the output, then `rt-synth data pairs align {args.out} RECORDING --out PAIRS`")
+    return 0
+
+
+def _pairs_align(args) -> int:
+    from rt_synth.data.pairs import align_recording
+
+    out, al = align_recording(args.dry, args.wet, args.out, args.max_delay, args.valid_fraction)
+    print(f"aligned: delay {al.delay_samples} samples (correlation peak at {al.peak_samples}), "
+          f"gain {al.gain_db:+.1f} dB, correlation {al.correlation:.2f}")
+    if al.polarity < 0:
+        print("note: the recording is inverted (polarity -1): kept as recorded; if your device "
+              "does not invert, check the cable or the interface's phase switch")
+    print(f"pairs folder: {out}")
+    return 0
+
+
+def _pairs_render(args) -> int:
+    from rt_synth.data.pairs import render_effect_pairs
+
+    out = render_effect_pairs(args.out, args.seconds, args.seed, args.chain, args.sample_rate,
+                              args.valid_fraction)
+    print(f"rendered pairs through {args.chain!r} to {out}")
+    return 0
 
 
 def _render(args) -> int:

@@ -11,6 +11,7 @@ from rt_synth.kinds.model_kind import ModelKind
 KIND_MODULES = {
     "ddsp": "rt_synth.kinds.ddsp.kind",
     "rave": "rt_synth.kinds.rave.kind",
+    "effect": "rt_synth.kinds.effect.kind",
 }
 
 

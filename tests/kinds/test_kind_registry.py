@@ -10,7 +10,7 @@ from rt_synth.kinds.registry import KIND_MODULES
 
 
 def test_each_registered_kind_names_itself():
-    assert kind_names() == ["ddsp", "rave"]
+    assert kind_names() == ["ddsp", "rave", "effect"]
     for name in kind_names():
         kind = get_kind(name)
         assert isinstance(kind, ModelKind)

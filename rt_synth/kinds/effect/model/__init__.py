@@ -1,0 +1,1 @@
+"""The effect networks: a per-sample recurrent model and a causal dilated convolution stack."""

@@ -1,0 +1,158 @@
+"""Training of an effect model on a pairs folder (rt_synth.data.pairs): random segments of
+the aligned input and target, each run after `history` samples that settle the recurrent
+state (LSTM: config.warmup_samples) or fill the convolutions' receptive field (WaveNet) and
+are not in the loss. Loss: rt_synth.kinds.effect.loss. Validation: the plain ESR of the
+whole validation split, the model run from silence as the core runs it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn.parallel import DistributedDataParallel as DDP
+
+from rt_synth.errors import UserError
+from rt_synth.kinds.effect.loss import effect_loss, esr
+from rt_synth.kinds.effect.model.config import EffectConfig, get_config
+from rt_synth.kinds.effect.model.model import EffectModel
+from rt_synth.train.checkpoint import write_run_info
+from rt_synth.train.distributed import init_distributed, shutdown
+from rt_synth.train.loop import TrainingRun, exponential_lr
+
+
+def history_samples(config: EffectConfig) -> int:
+    return config.receptive_field - 1 if config.arch == "wavenet" else config.warmup_samples
+
+
+def random_segments(x: np.ndarray, y: np.ndarray, batch: int, history: int, length: int,
+                    rng: np.random.Generator) -> tuple:
+    """(inputs [B, history + length], targets [B, length]) at random places."""
+    span = history + length
+    if len(x) < span:
+        raise UserError(f"the training audio has {len(x)} samples, fewer than one segment "
+                        f"({span}): give more audio")
+    starts = rng.integers(0, len(x) - span + 1, batch)
+    xi = np.stack([x[s: s + span] for s in starts])
+    yi = np.stack([y[s + history: s + span] for s in starts])
+    return torch.from_numpy(xi), torch.from_numpy(yi)
+
+
+def predict(net, x: torch.Tensor, history: int) -> torch.Tensor:
+    """The outputs for x's last len − history samples. Through a DDP wrapper the model's
+    forward runs (so that gradients are all-reduced); alone, a WaveNet computes only the
+    outputs with full history."""
+    if not isinstance(net, DDP) and net.config.arch == "wavenet":
+        return net.net.valid(x)
+    return net(x)[:, history:]
+
+
+@torch.no_grad()
+def run_whole(model: EffectModel, x: np.ndarray, block: int = 1 << 16) -> np.ndarray:
+    """The model over a whole signal from silence, in blocks (the recurrent state and the
+    convolutions' history carried across), as a stream would run it."""
+    xs = torch.from_numpy(np.ascontiguousarray(x, np.float32))[None]
+    out = []
+    if model.config.arch == "lstm":
+        state = model.net.initial_state(1)
+        for i in range(0, xs.shape[1], block):
+            y, state = model.net.step(xs[:, i:i + block], state)
+            out.append(y)
+    else:
+        rf = model.net.receptive_field
+        padded = torch.nn.functional.pad(xs, (rf - 1, 0))
+        for i in range(0, xs.shape[1], block):
+            out.append(model.net.valid(padded[:, i: i + block + rf - 1]))
+    return torch.cat(out, dim=1)[0].numpy()
+
+
+def train_effect(data: str, out: str, config_name: str = "lstm", steps: int = 3000,
+                 batch_size: int | None = None, learning_rate: float | None = None,
+                 workers: int = 0, seed: int = 0) -> Path:
+    from rt_synth.data.pairs import load_pairs
+
+    dist = init_distributed()
+    run_dir = Path(out)
+    config = get_config(config_name).with_overrides(batch_size=batch_size,
+                                                    learning_rate=learning_rate)
+    run_json = run_dir / "run.json"
+    if run_json.exists():  # resuming: the run's own config wins
+        import json
+
+        saved = json.loads(run_json.read_text())
+        if saved.get("kind") != "effect":
+            raise UserError(f"{run_dir} holds a {saved.get('kind')} run, not effect")
+        config = EffectConfig.from_dict(saved["config"])
+    x_train, y_train, sr = load_pairs(data, "train")
+    x_valid, y_valid, _ = load_pairs(data, "valid")
+    if sr != config.sample_rate:
+        raise UserError(f"pairs {data} are at {sr} Hz, the model at {config.sample_rate} Hz: "
+                        f"make the pairs at {config.sample_rate} Hz")
+
+    torch.manual_seed(seed + dist.rank)
+    rng = np.random.default_rng([seed, dist.rank])
+    model = EffectModel(config).to(dist.device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: exponential_lr(s, config.lr_decay_steps))
+    run = TrainingRun(run_dir, dist, steps, config.sample_rate)
+    modules = {"model": model.net, "optimizer": optimizer, "scheduler": scheduler}
+    resumed = run.resume(modules)
+    if resumed is not None and "data_rng" in resumed:
+        rng.bit_generator.state = resumed["data_rng"]
+    if dist.is_main:
+        if resumed:
+            print(f"resuming {run_dir} at step {run.state.step}")
+        write_run_info(run_dir, {"kind": "effect", "config": config.to_dict(),
+                                 "config_name": config_name, "pairs": str(Path(data).resolve()),
+                                 "world_size": dist.world_size, "parameters": model.n_parameters})
+    if run.state.step >= steps:
+        if dist.is_main:
+            print(f"{run_dir} is already at step {run.state.step} ≥ {steps}: nothing to do")
+        run.close()
+        shutdown(dist)
+        return run_dir
+
+    net = DDP(model) if dist.enabled else model
+    history = history_samples(config)
+
+    def payload():
+        return model.payload()
+
+    def save():
+        run.save(modules, payload(), {"data_rng": rng.bit_generator.state})
+
+    run.start_bar(f"train effect ({config.arch})")
+    with run.interruptible(modules, payload):
+        while run.state.step < steps:
+            xb, yb = random_segments(x_train, y_train, config.batch_size, history,
+                                     config.segment_samples, rng)
+            xb, yb = xb.to(dist.device), yb.to(dist.device)
+            pred = predict(net, xb, history)
+            losses = effect_loss(yb, pred, config.pre_emphasis, config.dc_weight)
+            optimizer.zero_grad(set_to_none=True)
+            losses["loss"].backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            run.state.step += 1
+            run.log_train({k: float(v.detach()) for k, v in losses.items()},
+                          scheduler.get_last_lr()[0])
+            step = run.state.step
+            if step % config.validate_every == 0 or step == steps:
+                validate(model, x_valid, y_valid, run)
+            if step % config.checkpoint_every == 0 or step == steps:
+                save()
+    run.close()
+    shutdown(dist)
+    return run_dir
+
+
+@torch.no_grad()
+def validate(model: EffectModel, x: np.ndarray, y: np.ndarray, run: TrainingRun) -> float:
+    model.eval()
+    pred = run_whole(model, x)
+    model.train()
+    loss = float(esr(torch.from_numpy(y), torch.from_numpy(pred)))
+    n = min(len(y), 5 * model.config.sample_rate)
+    run.log_validation(loss, y[:n], pred[:n])
+    return loss
