@@ -321,7 +321,7 @@ def _nothing_usable_message(audio_dir: Path, all_files: list, candidates: list, 
             lines.append(f"    {r['path']}: {r['reason']}")
         if len(rejected) > 10:
             lines.append(f"    ... and {len(rejected) - 10} more")
-    lines.append(f"needed: at least one audio file (" + ", ".join(
+    lines.append("needed: at least one audio file (" + ", ".join(
                  e.lstrip(".").upper() for e in AUDIO_EXTENSIONS[:6]) + f", ...) with ≥ "
                  f"{example_seconds:.2f} s of non-silent audio (or lower --example-seconds)")
     return "\n".join(lines)

@@ -192,7 +192,6 @@ def _fmt(v, spec: str, width: int) -> str:
 
 
 def report(r: dict) -> None:
-    sr = r["sample_rate"]
     models = r["models"]
     pitched = [s["name"] for s in r["sets"] if s["pitched"]] + (["pooled"] if any(s["pitched"] for s in r["sets"]) else [])
     head = f"  {'':34s}{'f0 cents':>9s}{'voiced':>7s}{'loud dB':>9s}{'loud/ref':>9s}{'MCD dB':>8s}{'xDDSP':>7s}{'frames':>8s}"
