@@ -9,6 +9,7 @@
 #include "bindings/rave_synth_bindings.h"
 #include "bindings/transfer_bindings.h"
 #include "bindings/synth_bindings.h"
+#include "kinds/effect/effect_bindings.h"
 #include "util/version.h"
 
 namespace py = pybind11;
@@ -24,4 +25,5 @@ PYBIND11_MODULE(_core, m) {
   register_synth_bindings(m);
   register_rave_engine_bindings(m);
   register_rave_synth_bindings(m);
+  register_effect_bindings(m);
 }

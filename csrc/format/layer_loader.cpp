@@ -48,6 +48,15 @@ Error load_gru(const ModelFile& f, const std::string& p, int in, int hid, GRU& l
   return context(layer.set_weights(wih, whh, bih, bhh, in, hid), f, p);
 }
 
+Error load_lstm(const ModelFile& f, const std::string& p, int in, int hid, LSTM& layer) noexcept {
+  const float *wih, *whh, *bih, *bhh;
+  if (Error e = fetch(f, p + ".weight_ih", {4 * hid, in}, Bias::kRequired, wih)) return e;
+  if (Error e = fetch(f, p + ".weight_hh", {4 * hid, hid}, Bias::kRequired, whh)) return e;
+  if (Error e = fetch(f, p + ".bias_ih", {4 * hid}, Bias::kRequired, bih)) return e;
+  if (Error e = fetch(f, p + ".bias_hh", {4 * hid}, Bias::kRequired, bhh)) return e;
+  return context(layer.set_weights(wih, whh, bih, bhh, in, hid), f, p);
+}
+
 Error load_conv1d(const ModelFile& f, const std::string& p, int cout, int cin, int k, int stride, int dilation,
                   CachedConv1d& layer, Bias bias) noexcept {
   const float *w, *b;

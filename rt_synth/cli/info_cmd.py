@@ -19,7 +19,7 @@ def describe(path: str) -> dict:
     (shape checks), and return its description. Raises UserError naming the problem."""
     from rt_synth.cli.errors import UserError
     from rt_synth.core import load_core
-    from rt_synth.kinds import kind_names
+    from rt_synth.kinds import get_kind, kind_names
     from rt_synth.model_locator import resolve_model
 
     core = load_core()
@@ -27,9 +27,9 @@ def describe(path: str) -> dict:
     try:
         f = core.ModelFile(path)
         kind = f.get(PREFIX + "kind")
-        if kind in kind_names():
-            core.load_model(path)  # builds it: tensor shapes against hyperparameters
-    except core.ModelFileError as exc:
+        if kind in kind_names():  # builds it: tensor shapes against hyperparameters
+            get_kind(kind).build_in_core(path)
+    except (core.ModelFileError, ValueError) as exc:
         raise UserError(f"{path} is not a usable model file: {exc}") from exc
     meta = {k[len(PREFIX):]: f.get(k) for k in f.keys() if k.startswith(PREFIX)}
     return {

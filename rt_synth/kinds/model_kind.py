@@ -25,3 +25,6 @@ class ModelKind:
     export: Callable[[dict, str, Sequence[str], int, Optional[str], str], dict]
     # `rt-synth bench`: (native model, block, seconds, TorchScript or None, ONNX or None) → result
     compare_runtimes: Callable[..., dict]
+    # `rt-synth info`: build a native file's model in the core (every shape and range check);
+    # raises the core's ModelFileError or ValueError naming the problem
+    build_in_core: Callable[[str], object]

@@ -30,6 +30,12 @@ def _compare_runtimes(model, block, seconds, ts, onnx):
     return compare(model, block, seconds, ts, onnx)
 
 
+def _build_in_core(path):
+    from rt_synth.core import load_core
+
+    return load_core().load_model(path)
+
+
 KIND = ModelKind(
     name="ddsp",
     summary="DDSP harmonic-plus-noise model",
@@ -38,4 +44,5 @@ KIND = ModelKind(
     train=_train,
     export=_export,
     compare_runtimes=_compare_runtimes,
+    build_in_core=_build_in_core,
 )

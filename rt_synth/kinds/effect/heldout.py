@@ -1,6 +1,8 @@
 """Error-to-signal ratio of an effect model on pairs it never saw.
 
-    python3 -m rt_synth.kinds.effect.heldout RUN_OR_CHECKPOINT PAIRS [--json]
+    python3 -m rt_synth.kinds.effect.heldout RUN_OR_CHECKPOINT_OR_RTSYNTH PAIRS [--json]
+
+A native .rtsynth file runs in the C++ core (as users play it); a run or checkpoint in PyTorch.
 
 Both splits of PAIRS (render them with another seed than the training pairs: `rt-synth data
 pairs render --seed 2 ...`), each run from silence over the whole signal as a stream runs it.
@@ -24,19 +26,36 @@ def evaluate(model_path: str, pairs: str) -> dict:
     from rt_synth.kinds.effect.trainer import run_whole
     from rt_synth.train.checkpoint import load_model_payload
 
-    payload = load_model_payload(model_path)
-    model = EffectModel.from_payload(payload).eval()
+    core = None
+    if str(model_path).endswith(".rtsynth"):
+        from rt_synth.core import load_core
+
+        try:
+            core = load_core().EffectModel(str(model_path))
+        except ValueError as exc:
+            from rt_synth.errors import UserError
+
+            raise UserError(str(exc)) from exc
+        cfg_rate, pre, n_params, arch = core.sample_rate, 0.95, None, core.arch
+    else:
+        model = EffectModel.from_payload(load_model_payload(model_path)).eval()
+        cfg_rate, pre = model.config.sample_rate, model.config.pre_emphasis
+        n_params, arch = model.n_parameters, model.config.arch
     rows, num, den = {}, 0.0, 0.0
     for split in ("train", "valid"):
         x, y, sr = load_pairs(pairs, split)
-        if sr != model.config.sample_rate:
+        if sr != cfg_rate:
             from rt_synth.errors import UserError
 
-            raise UserError(f"{pairs} is at {sr} Hz, the model at {model.config.sample_rate} Hz")
-        pred = run_whole(model, x)
+            raise UserError(f"{pairs} is at {sr} Hz, the model at {cfg_rate} Hz")
+        if core is not None:
+            core.reset()
+            pred = np.concatenate([core.process(x[i:i + 512]) for i in range(0, len(x), 512)])
+        else:
+            pred = run_whole(model, x)
         t, p = torch.from_numpy(y), torch.from_numpy(pred)
         e = float(esr(t, p))
-        a = model.config.pre_emphasis
+        a = pre
         rows[split] = {"seconds": len(x) / sr, "esr": e,
                        "esr_pre_emphasis": float(esr(pre_emphasis(t, a), pre_emphasis(p, a))),
                        "error_db": float(10 * np.log10(max(e, 1e-20))),
@@ -46,12 +65,12 @@ def evaluate(model_path: str, pairs: str) -> dict:
     pooled = num / max(den, 1e-20)
     return {"model": str(model_path), "pairs": str(pairs), "splits": rows, "esr": pooled,
             "error_db": float(10 * np.log10(max(pooled, 1e-20))),
-            "parameters": model.n_parameters, "arch": model.config.arch}
+            "parameters": n_params, "arch": arch, "runtime": "core" if core is not None else "pytorch"}
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python3 -m rt_synth.kinds.effect.heldout")
-    ap.add_argument("model", help="run folder or checkpoint of an effect model")
+    ap.add_argument("model", help="run folder, checkpoint or native .rtsynth of an effect model")
     ap.add_argument("pairs", help="pairs folder the model never saw")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
@@ -65,7 +84,7 @@ def main(argv=None) -> int:
     if args.json:
         print(json.dumps(r, indent=2))
         return 0
-    print(f"{r['model']} ({r['arch']}, {r['parameters']} parameters) on {r['pairs']}")
+    print(f"{r['model']} ({r['arch']}, {r['runtime']}) on {r['pairs']}")
     for split, row in r["splits"].items():
         print(f"  {split:6s} {row['seconds']:7.1f} s  ESR {row['esr']:.5f} ({row['error_db']:.1f} dB)"
               f"  pre-emphasised {row['esr_pre_emphasis']:.5f}  peak {row['peak']:.3f}")

@@ -17,7 +17,8 @@ class LSTMEffect(nn.Module):
         self.skip = skip
 
     def initial_state(self, batch: int) -> Tuple[torch.Tensor, torch.Tensor]:
-        z = torch.zeros(self.lstm.num_layers, batch, self.lstm.hidden_size)
+        z = torch.zeros(self.lstm.num_layers, batch, self.lstm.hidden_size,
+                        dtype=self.head.weight.dtype, device=self.head.weight.device)
         return z, z.clone()
 
     def step(self, x: torch.Tensor, state: Tuple[torch.Tensor, torch.Tensor]):

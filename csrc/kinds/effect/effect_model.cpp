@@ -1,0 +1,92 @@
+#include "kinds/effect/effect_model.h"
+
+#include <cmath>
+
+#include "format/layer_loader.h"
+#include "format/metadata_checks.h"
+#include "util/denormal_guard.h"
+
+namespace rt_synth::effect {
+
+Error EffectConfig::read(const ModelFile& f, EffectConfig& c) noexcept {
+  using namespace metadata;
+  try {
+    c.name = f.get_string_or("rt_synth.name", "");
+    if (Error e = f.get_string("rt_synth.effect.arch", c.arch)) return e;
+    if (c.arch != "lstm")
+      return make_error(ErrorCode::kUnsupported, f.name() + ": effect architecture '" + c.arch +
+                                                     "' is not one this core plays (it plays 'lstm')");
+    if (Error e = readU32(f, "rt_synth.sample_rate", 8000, 384000, c.sample_rate)) return e;
+    if (Error e = readU32(f, "rt_synth.effect.hidden_size", 1, 512, c.hidden_size)) return e;
+    if (Error e = readU32(f, "rt_synth.effect.num_layers", 1, 4, c.num_layers)) return e;
+    uint32_t skip = 1;
+    if (Error e = readU32(f, "rt_synth.effect.skip", 0, 1, skip)) return e;
+    c.skip = skip != 0;
+    if (Error e = readUint(f, "rt_synth.parameters", 0, uint64_t(1) << 40, c.parameters, false)) return e;
+    uint32_t latency = 0;
+    if (Error e = readU32(f, "rt_synth.latency_samples", 0, 0, latency)) return e;
+  } catch (...) {
+    return make_error(ErrorCode::kTooLarge, f.name() + ": out of memory reading the effect config");
+  }
+  return Error::none();
+}
+
+Error EffectModel::fromFile(const ModelFile& file, std::unique_ptr<EffectModel>& out) noexcept {
+  try {
+    auto m = std::unique_ptr<EffectModel>(new EffectModel());
+    if (Error e = EffectConfig::read(file, m->cfg_)) return e;
+    const int G = static_cast<int>(m->cfg_.hidden_size);
+    m->lstm_.resize(m->cfg_.num_layers);
+    for (std::size_t k = 0; k < m->lstm_.size(); ++k)
+      if (Error e = load_lstm(file, "lstm.l" + std::to_string(k), k == 0 ? 1 : G, G, m->lstm_[k])) return e;
+    if (Error e = load_linear(file, "head", 1, G, m->head_)) return e;
+    out = std::move(m);
+    return Error::none();
+  } catch (...) {
+    return make_error(ErrorCode::kTooLarge, file.name() + ": out of memory building the effect model");
+  }
+}
+
+Error EffectModel::load(const std::string& path, std::unique_ptr<EffectModel>& out) noexcept {
+  ModelFile file;
+  if (Error e = ModelFile::load(path, file)) return e;
+  return fromFile(file, out);
+}
+
+Error EffectModel::prepare() noexcept {
+  prepared_ = false;
+  try {
+    for (LSTM& l : lstm_)
+      if (Error e = l.prepare(1)) return e;
+    h_.assign(cfg_.hidden_size, 0.f);
+  } catch (...) {
+    return make_error(ErrorCode::kTooLarge, "EffectModel: out of memory in prepare");
+  }
+  prepared_ = true;
+  reset();
+  return Error::none();
+}
+
+void EffectModel::reset() noexcept {
+  for (LSTM& l : lstm_) l.reset();
+}
+
+void EffectModel::process(const float* in, float* out, int n) noexcept {
+  if (!prepared_ || n <= 0) return;
+  DenormalGuard guard;
+  for (int t = 0; t < n; ++t) {
+    float x = in[t];
+    x = (x == x) ? std::fmin(std::fmax(x, -kInputBound), kInputBound) : 0.f;
+    const float* layer_in = &x;
+    for (LSTM& l : lstm_) {
+      l.step(layer_in, h_.data(), 1);
+      layer_in = h_.data();
+    }
+    float y = 0.f;
+    head_.forward(h_.data(), &y, 1);
+    if (cfg_.skip) y += x;
+    out[t] = (y == y) ? std::fmin(std::fmax(y, -kOutputBound), kOutputBound) : 0.f;
+  }
+}
+
+}  // namespace rt_synth::effect

@@ -1,0 +1,1 @@
+"""Effect exports: native .rtsynth (the core plays the lstm arch so far)."""

@@ -1,0 +1,126 @@
+"""The effect kind in the C++ core (csrc/kinds/effect, `_core.EffectModel`): parity with the
+PyTorch model at any block size, hostile input, refused files, and the export → info path."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from rt_synth import _core
+from rt_synth.export.native import finish_writer, open_writer
+from rt_synth.kinds.effect.export.native import write_effect
+from rt_synth.kinds.effect.model.config import CONFIGS, EffectConfig
+from rt_synth.kinds.effect.model.model import EffectModel
+
+
+def _random(hidden=8, layers=1, skip=True, arch="lstm", seed=0):
+    torch.manual_seed(seed)
+    cfg = CONFIGS["wavenet-tiny"] if arch == "wavenet" else EffectConfig(
+        arch="lstm", hidden_size=hidden, num_layers=layers, skip=skip)
+    m = EffectModel(cfg).eval()
+    for p in m.parameters():
+        p.data.normal_(0, 0.4)
+    return m
+
+
+@pytest.mark.parametrize("hidden,layers,skip", [(8, 1, True), (32, 1, True), (16, 2, False)])
+def test_core_equals_pytorch_at_any_block_size(tmp_path, hidden, layers, skip):
+    m = _random(hidden, layers, skip)
+    core = _core.EffectModel(str(write_effect(m, tmp_path / "fx", "fx")))
+    assert (core.kind, core.arch, core.latency, core.sample_rate) == ("effect", "lstm", 0, 48000)
+    x = np.random.default_rng(1).uniform(-0.9, 0.9, 6000).astype(np.float32)
+    with torch.no_grad():
+        ref = m.double()(torch.from_numpy(x).double()[None])[0].numpy()
+    assert np.std(ref) > 0.05
+    for block in (1, 64, 777, 6000):
+        core.reset()
+        y = np.concatenate([core.process(x[i:i + block]) for i in range(0, len(x), block)])
+        assert np.abs(y - ref).max() <= 1e-5, block
+
+
+def test_hostile_input_stays_finite_and_bounded_and_reset_forgets_it(tmp_path):
+    m = _random(16)
+    core = _core.EffectModel(str(write_effect(m, tmp_path / "fx", "fx")))
+    x = np.random.default_rng(2).uniform(-0.5, 0.5, 2000).astype(np.float32)
+    fresh = core.process(x)
+    hostile = np.array([np.nan, np.inf, -np.inf, 1e6, -1e6, 1e30] * 200, np.float32)
+    y = core.process(hostile)
+    y2 = core.process(16.0 * (1 - 2 * (np.arange(4000) % 2)).astype(np.float32))
+    for out in (y, y2):
+        assert np.all(np.isfinite(out)) and np.abs(out).max() <= 4.0
+    core.reset()
+    np.testing.assert_array_equal(core.process(x), fresh)
+
+
+def _write_raw(path, keys, tensors):
+    w, p = open_writer(path, "effect", "odd")
+    for k, v in keys.items():
+        (w.add_string if isinstance(v, str) else w.add_uint32)(k, v)
+    finish_writer(w, tensors)
+    return str(p)
+
+
+def test_bad_files_are_refused_by_name(tmp_path):
+    m = _random(8)
+    good = {f"lstm.l0.{n}": t for n, t in (
+        ("weight_ih", m.net.lstm.weight_ih_l0), ("weight_hh", m.net.lstm.weight_hh_l0),
+        ("bias_ih", m.net.lstm.bias_ih_l0), ("bias_hh", m.net.lstm.bias_hh_l0))}
+    good = {k: v.detach().numpy() for k, v in good.items()}
+    good.update({"head.weight": m.net.head.weight.detach().numpy(), "head.bias": m.net.head.bias.detach().numpy()})
+    keys = {"rt_synth.sample_rate": 48000, "rt_synth.latency_samples": 0, "rt_synth.effect.arch": "lstm",
+            "rt_synth.effect.hidden_size": 8, "rt_synth.effect.num_layers": 1, "rt_synth.effect.skip": 1}
+    assert _core.EffectModel(_write_raw(tmp_path / "ok", keys, good)).arch == "lstm"
+    cases = {
+        "arch": ({**keys, "rt_synth.effect.arch": "transformer"}, good, "architecture 'transformer'"),
+        "hidden": ({**keys, "rt_synth.effect.hidden_size": 100000}, good, "rt_synth.effect.hidden_size"),
+        "layers": ({**keys, "rt_synth.effect.num_layers": 0}, good, "rt_synth.effect.num_layers"),
+        "shape": ({**keys, "rt_synth.effect.hidden_size": 9}, good, "lstm.l0.weight_ih"),
+        "missing": (keys, {k: v for k, v in good.items() if k != "head.bias"}, "head.bias"),
+    }
+    for name, (k, t, needle) in cases.items():
+        path = _write_raw(tmp_path / name, k, t)
+        with pytest.raises(ValueError) as e:
+            _core.EffectModel(path)
+        assert needle in str(e.value) and name in str(e.value), (name, str(e.value))
+    truncated = tmp_path / "cut.rtsynth"
+    truncated.write_bytes((tmp_path / "ok.rtsynth").read_bytes()[:300])
+    with pytest.raises(ValueError, match="cut.rtsynth"):
+        _core.EffectModel(str(truncated))
+
+
+def test_a_trained_run_exports_a_native_file_that_info_describes(tmp_path):
+    from rt_synth.data.pairs import render_effect_pairs
+
+    pairs = render_effect_pairs(tmp_path / "pairs", seconds=2, seed=1)
+    run = tmp_path / "run"
+    cli = lambda *a: subprocess.run([sys.executable, "-m", "rt_synth.cli.main", *a],  # noqa: E731
+                                    capture_output=True, text=True)
+    assert cli("train", "effect", "--data", str(pairs), "--out", str(run), "--config", "lstm-tiny",
+               "--steps", "20").returncode == 0
+    r = cli("export", str(run), "--out", str(tmp_path / "fx"), "--formats", "native,checkpoint")
+    assert r.returncode == 0, r.stderr
+    r = cli("info", str(tmp_path / "fx.rtsynth"), "--json")
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    assert info["kind"] == "effect" and info["latency_samples"] == 0
+    assert info["metadata"]["effect.arch"] == "lstm" and info["metadata"]["effect.hidden_size"] == 8
+    payload = torch.load(run / "model.pt", weights_only=False)
+    m = EffectModel.from_payload(payload).eval()
+    x = np.random.default_rng(3).uniform(-0.5, 0.5, 3000).astype(np.float32)
+    with torch.no_grad():
+        ref = m(torch.from_numpy(x)[None])[0].numpy()
+    np.testing.assert_allclose(_core.EffectModel(str(tmp_path / "fx.rtsynth")).process(x), ref, atol=1e-5)
+    from rt_synth.kinds.effect.heldout import evaluate
+
+    in_core, in_torch = evaluate(str(tmp_path / "fx.rtsynth"), str(pairs)), evaluate(str(run), str(pairs))
+    assert in_core["runtime"] == "core" and in_torch["runtime"] == "pytorch"
+    assert in_core["esr"] == pytest.approx(in_torch["esr"], rel=1e-3)
+
+
+def test_a_wavenet_exports_its_checkpoint_and_says_why_not_native(tmp_path):
+    from rt_synth.errors import UserError
+
+    with pytest.raises(UserError, match="arch 'lstm' so far"):
+        write_effect(_random(arch="wavenet"), tmp_path / "wn", "wn")
