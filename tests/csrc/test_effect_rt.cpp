@@ -3,7 +3,8 @@
 //  * output independent of the block size (bit for bit),
 //  * NaN/Inf/huge input → finite output within ±EffectModel::kOutputBound,
 //  * the caller's MXCSR restored; a corrupt file refused with an error.
-// Usage: test_effect_rt MODEL.rtsynth (tests/csrc/make_effect_test_model.py).
+// Usage: test_effect_rt MODEL.rtsynth (tests/csrc/make_effect_test_model.py: an lstm model in
+// ctest effect_rt, a wavenet in effect_rt_wavenet, whose reset() pre-warms its layers).
 #include <algorithm>
 #include <cmath>
 #include <memory>

@@ -13,15 +13,17 @@ Error EffectConfig::read(const ModelFile& f, EffectConfig& c) noexcept {
   try {
     c.name = f.get_string_or("rt_synth.name", "");
     if (Error e = f.get_string("rt_synth.effect.arch", c.arch)) return e;
-    if (c.arch != "lstm")
+    if (c.arch != "lstm" && c.arch != "wavenet")
       return make_error(ErrorCode::kUnsupported, f.name() + ": effect architecture '" + c.arch +
-                                                     "' is not one this core plays (it plays 'lstm')");
+                                                     "' is not one this core plays (it plays 'lstm' and 'wavenet')");
     if (Error e = readU32(f, "rt_synth.sample_rate", 8000, 384000, c.sample_rate)) return e;
-    if (Error e = readU32(f, "rt_synth.effect.hidden_size", 1, 512, c.hidden_size)) return e;
-    if (Error e = readU32(f, "rt_synth.effect.num_layers", 1, 4, c.num_layers)) return e;
-    uint32_t skip = 1;
-    if (Error e = readU32(f, "rt_synth.effect.skip", 0, 1, skip)) return e;
-    c.skip = skip != 0;
+    if (c.arch == "lstm") {
+      if (Error e = readU32(f, "rt_synth.effect.hidden_size", 1, 512, c.hidden_size)) return e;
+      if (Error e = readU32(f, "rt_synth.effect.num_layers", 1, 4, c.num_layers)) return e;
+      uint32_t skip = 1;
+      if (Error e = readU32(f, "rt_synth.effect.skip", 0, 1, skip)) return e;
+      c.skip = skip != 0;
+    }
     if (Error e = readUint(f, "rt_synth.parameters", 0, uint64_t(1) << 40, c.parameters, false)) return e;
     uint32_t latency = 0;
     if (Error e = readU32(f, "rt_synth.latency_samples", 0, 0, latency)) return e;
@@ -35,6 +37,12 @@ Error EffectModel::fromFile(const ModelFile& file, std::unique_ptr<EffectModel>&
   try {
     auto m = std::unique_ptr<EffectModel>(new EffectModel());
     if (Error e = EffectConfig::read(file, m->cfg_)) return e;
+    if (m->cfg_.arch == "wavenet") {
+      m->wavenet_ = std::make_unique<WaveNet>();
+      if (Error e = m->wavenet_->load(file)) return e;
+      out = std::move(m);
+      return Error::none();
+    }
     const int G = static_cast<int>(m->cfg_.hidden_size);
     m->lstm_.resize(m->cfg_.num_layers);
     for (std::size_t k = 0; k < m->lstm_.size(); ++k)
@@ -55,6 +63,11 @@ Error EffectModel::load(const std::string& path, std::unique_ptr<EffectModel>& o
 
 Error EffectModel::prepare() noexcept {
   prepared_ = false;
+  if (wavenet_) {
+    prepared_ = true;
+    reset();
+    return Error::none();
+  }
   try {
     for (LSTM& l : lstm_)
       if (Error e = l.prepare(1)) return e;
@@ -68,12 +81,33 @@ Error EffectModel::prepare() noexcept {
 }
 
 void EffectModel::reset() noexcept {
+  if (wavenet_) {
+    DenormalGuard guard;
+    wavenet_->reset();
+  }
   for (LSTM& l : lstm_) l.reset();
 }
 
 void EffectModel::process(const float* in, float* out, int n) noexcept {
   if (!prepared_ || n <= 0) return;
   DenormalGuard guard;
+  if (wavenet_) {
+    for (int i = 0; i < n;) {  // sanitise in chunks into the output, then run in place
+      const int k = n - i < WaveNet::kChunk ? n - i : WaveNet::kChunk;
+      float xs[WaveNet::kChunk];
+      for (int t = 0; t < k; ++t) {
+        const float v = in[i + t];
+        xs[t] = (v == v) ? std::fmin(std::fmax(v, -kInputBound), kInputBound) : 0.f;
+      }
+      wavenet_->process(xs, out + i, k);
+      for (int t = 0; t < k; ++t) {
+        const float y = out[i + t];
+        out[i + t] = (y == y) ? std::fmin(std::fmax(y, -kOutputBound), kOutputBound) : 0.f;
+      }
+      i += k;
+    }
+    return;
+  }
   for (int t = 0; t < n; ++t) {
     float x = in[t];
     x = (x == x) ? std::fmin(std::fmax(x, -kInputBound), kInputBound) : 0.f;

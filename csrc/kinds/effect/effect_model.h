@@ -1,7 +1,8 @@
 #pragma once
-// Kind "effect": waveform in, waveform out (docs/effect-models.md). This first core model is
-// the recurrent one (rt_synth/kinds/effect/model/lstm.py): per sample, an LSTM stack over the
-// input and a linear head, plus the input when `skip` is set. Latency 0; any block size.
+// Kind "effect": waveform in, waveform out (docs/effect-models.md). Two architectures:
+// "lstm" (rt_synth/kinds/effect/model/lstm.py: per sample, an LSTM stack over the input and a
+// linear head, plus the input when `skip` is set) and "wavenet" (wavenet.h). Latency 0; any
+// block size.
 //
 // Real time: prepare() allocates; process() and reset() do not allocate, lock or throw, and
 // flush denormals for their duration. Input is sanitised (NaN → 0, clamped to ±kInputBound)
@@ -14,6 +15,7 @@
 #include "format/model_file.h"
 #include "layers/linear.h"
 #include "layers/lstm.h"
+#include "kinds/effect/wavenet.h"
 #include "util/error.h"
 
 namespace rt_synth::effect {
@@ -49,6 +51,7 @@ class EffectModel {
   EffectConfig cfg_;
   std::vector<LSTM> lstm_;
   Linear head_;
+  std::unique_ptr<WaveNet> wavenet_;
   std::vector<float> h_;  // the last layer's output for one sample
   bool prepared_ = false;
 };

@@ -4,8 +4,8 @@ from __future__ import annotations
 from rt_synth.errors import UserError
 from rt_synth.kinds.model_kind import ModelKind
 
-NOT_YET = ("the TorchScript and ONNX exports, the WaveNet in the core and the runtime comparison are "
-           "the next steps of issue 11")
+NOT_YET = ("the TorchScript and ONNX exports and the runtime comparison are the next steps of "
+           "issue 11")
 
 
 def _add_train_arguments(p) -> None:

@@ -119,8 +119,59 @@ def test_a_trained_run_exports_a_native_file_that_info_describes(tmp_path):
     assert in_core["esr"] == pytest.approx(in_torch["esr"], rel=1e-3)
 
 
-def test_a_wavenet_exports_its_checkpoint_and_says_why_not_native(tmp_path):
-    from rt_synth.errors import UserError
+@pytest.mark.parametrize("name", ["wavenet-tiny", "wavenet-nano", "wavenet-standard"])
+def test_wavenet_in_the_core_equals_pytorch_from_the_first_sample(tmp_path, name):
+    """The core pre-warms each layer's history with what silence leaves there, so its output
+    equals the zero-padded PyTorch model from sample 0, at any block size."""
+    from dataclasses import replace
 
-    with pytest.raises(UserError, match="arch 'lstm' so far"):
-        write_effect(_random(arch="wavenet"), tmp_path / "wn", "wn")
+    torch.manual_seed(0)
+    scale = 0.05 if name == "wavenet-standard" else 1.0  # outputs of order 0.1..1, inside the bound
+    m = EffectModel(replace(CONFIGS[name], head_scale=scale)).eval()
+    for p in m.parameters():
+        p.data.normal_(0, 0.3)
+    core_path = write_effect(m, tmp_path / "wn", "wn")
+    core = _core.EffectModel(str(core_path))
+    assert core.arch == "wavenet" and core.latency == 0
+    x = np.random.default_rng(1).uniform(-0.9, 0.9, m.config.receptive_field + 3000).astype(np.float32)
+    with torch.no_grad():
+        ref = m.double()(torch.from_numpy(x).double()[None])[0].numpy()
+    assert np.std(ref) > 0.05 and np.abs(ref).max() < 4.0
+    for block in (1, 64, 300, len(x)):
+        core.reset()
+        y = np.concatenate([core.process(x[i:i + block]) for i in range(0, len(x), block)])
+        assert np.abs(y - ref).max() <= 1e-4 * max(1.0, np.abs(ref).max()), block
+
+
+def test_wavenet_files_with_inconsistent_arrays_are_refused(tmp_path):
+    import gguf
+
+    m = EffectModel(CONFIGS["wavenet-tiny"]).eval()
+    good = write_effect(m, tmp_path / "good", "good")
+    reader = gguf.GGUFReader(str(good))
+    tensors = {t.name: np.array(t.data).reshape([int(d) for d in reversed(t.shape)]) for t in reader.tensors}
+    base = {"rt_synth.sample_rate": 48000, "rt_synth.latency_samples": 0, "rt_synth.effect.arch": "wavenet"}
+
+    def write(tag, arrays, second_channels=2):
+        w, p = open_writer(tmp_path / tag, "effect", tag)
+        for k, v in base.items():
+            (w.add_string if isinstance(v, str) else w.add_uint32)(k, v)
+        w.add_uint32("rt_synth.effect.wavenet.arrays", arrays)
+        w.add_float32("rt_synth.effect.wavenet.head_scale", 0.02)
+        for a, la in enumerate(CONFIGS["wavenet-tiny"].layers):
+            q = f"rt_synth.effect.wavenet.{a}."
+            for key in ("input_size", "condition_size", "head_size", "kernel_size"):
+                w.add_uint32(q + key, int(la[key]))
+            w.add_uint32(q + "channels", int(la["channels"]) if a == 0 else second_channels)
+            w.add_array(q + "dilations", list(la["dilations"]))
+            w.add_string(q + "activation", "Tanh")
+            w.add_uint32(q + "gated", 0)
+            w.add_uint32(q + "head_bias", int(la["head_bias"]))
+        finish_writer(w, tensors)
+        return str(p)
+
+    assert _core.EffectModel(write("ok", 2)).arch == "wavenet"
+    with pytest.raises(ValueError, match=r"arrays.*0.*\[1, 4\]|arrays"):
+        _core.EffectModel(write("none", 0))
+    with pytest.raises(ValueError, match="channels"):
+        _core.EffectModel(write("chan", 2, second_channels=3))

@@ -1,7 +1,11 @@
 """Native model file of kind "effect" (docs/effect-models.md), read by the C++ core
-(csrc/kinds/effect/effect_model.cpp). Keys: rt_synth.effect.arch, .hidden_size,
-.num_layers, .skip; tensors lstm.l{k}.weight_ih/weight_hh/bias_ih/bias_hh and head.weight/bias
-under PyTorch's shapes."""
+(csrc/kinds/effect/). Key rt_synth.effect.arch, then
+- lstm: rt_synth.effect.hidden_size, .num_layers, .skip; tensors lstm.l{k}.weight_ih /
+  weight_hh / bias_ih / bias_hh and head.weight / bias;
+- wavenet: rt_synth.effect.wavenet.arrays, .head_scale and per array A .A.input_size,
+  condition_size, head_size, channels, kernel_size, dilations (array), activation, gated,
+  head_bias; tensors under the PyTorch names (arrays.A.rechannel.weight, arrays.A.layers.L.
+  conv.weight/bias, .input_mixer.weight, .layer1x1.weight/bias, arrays.A.head_rechannel.*)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,9 +18,10 @@ from rt_synth.export.native import finish_writer, open_writer
 
 def write_effect(model, path: str | Path, name: str) -> Path:
     c = model.config
-    if c.arch != "lstm":
-        raise UserError(f"{name}: the core plays effect models of arch 'lstm' so far; a "
-                        f"{c.arch!r} model exports its checkpoint only (issue 11)")
+    if c.arch not in ("lstm", "wavenet"):
+        raise UserError(f"{name}: effect arch {c.arch!r} has no native form")
+    if c.arch == "wavenet":
+        return _write_wavenet(model, path, name)
     w, path = open_writer(path, "effect", name)
     w.add_uint32("rt_synth.sample_rate", c.sample_rate)
     w.add_uint32("rt_synth.latency_samples", 0)
@@ -33,5 +38,28 @@ def write_effect(model, path: str | Path, name: str) -> Path:
             tensors[f"lstm.l{layer}.{field}"] = a
         else:
             tensors[k] = a
+    finish_writer(w, tensors)
+    return path
+
+
+def _write_wavenet(model, path, name: str) -> Path:
+    c = model.config
+    w, path = open_writer(path, "effect", name)
+    w.add_uint32("rt_synth.sample_rate", c.sample_rate)
+    w.add_uint32("rt_synth.latency_samples", 0)
+    w.add_uint64("rt_synth.parameters", int(model.n_parameters))
+    w.add_string("rt_synth.effect.arch", "wavenet")
+    w.add_uint32("rt_synth.effect.wavenet.arrays", len(c.layers))
+    w.add_float32("rt_synth.effect.wavenet.head_scale", float(c.head_scale))
+    for a, la in enumerate(c.layers):
+        p = f"rt_synth.effect.wavenet.{a}."
+        for key in ("input_size", "condition_size", "head_size", "channels", "kernel_size"):
+            w.add_uint32(p + key, int(la[key]))
+        w.add_array(p + "dilations", [int(d) for d in la["dilations"]])
+        w.add_string(p + "activation", str(la.get("activation", "Tanh")))
+        w.add_uint32(p + "gated", int(bool(la.get("gated", False))))
+        w.add_uint32(p + "head_bias", int(bool(la.get("head_bias", False))))
+    tensors = {k: t.detach().cpu().float().numpy().astype(np.float32)
+               for k, t in model.net.state_dict().items()}
     finish_writer(w, tensors)
     return path

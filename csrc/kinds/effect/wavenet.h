@@ -1,0 +1,60 @@
+#pragma once
+// The effect kind's WaveNet (rt_synth/kinds/effect/model/wavenet.py, Neural Amp Modeler's
+// arrangement) in the core: layer arrays of cached dilated causal convolutions, each layer
+// z = conv(h) + mix(x), a = act(z) (or tanh·sigmoid when gated), h += 1×1(a), head += a;
+// array k+1 reads array k's residual stream and starts its head from array k's head;
+// y = head_scale · last head. Streams at any block size (chunks of kChunk internally).
+//
+// reset() runs receptive_field zeros through the network ("pre-warm"), so each layer's
+// history holds what silence leaves there, as in the PyTorch model's zero-padded input.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "format/model_file.h"
+#include "layers/cached_conv1d.h"
+#include "util/aligned_buffer.h"
+#include "util/error.h"
+
+namespace rt_synth::effect {
+
+struct WaveNetArrayConfig {
+  int input_size = 1, condition_size = 1, head_size = 1, channels = 1, kernel_size = 3;
+  std::vector<int> dilations;
+  std::string activation = "Tanh";
+  bool gated = false, head_bias = false;
+};
+
+class WaveNet {
+ public:
+  static constexpr int kChunk = 256;
+  static constexpr int kMaxArrays = 4;
+
+  static Error readConfig(const ModelFile& f, std::vector<WaveNetArrayConfig>& arrays, float& head_scale) noexcept;
+  Error load(const ModelFile& f) noexcept;  // reads the config and the weights; allocates
+  void reset() noexcept;                    // pre-warmed silence
+  // x [n] (already sanitised) → y [n]; any n. Real-time safe.
+  void process(const float* x, float* y, int n) noexcept;
+  int receptiveField() const noexcept { return receptive_field_; }
+
+ private:
+  struct Layer {
+    CachedConv1d conv, mixer, out1x1;
+  };
+  struct Array {
+    WaveNetArrayConfig cfg;
+    int act = 0;  // 0 tanh, 1 relu, 2 sigmoid, 3 hardtanh
+    CachedConv1d rechannel, head_rechannel;
+    std::vector<Layer> layers;
+  };
+  void chunk(const float* x, float* y, int n) noexcept;
+
+  std::vector<Array> arrays_;
+  float head_scale_ = 1.f;
+  int receptive_field_ = 1;
+  int max_c_ = 1;
+  // channel-major scratch, [max_c][kChunk] (z: [2·max_c][kChunk])
+  AlignedBuffer<float> h_, h2_, z_, zmix_, a_, head_, head_in_, tmp_, zeros_;
+};
+
+}  // namespace rt_synth::effect
