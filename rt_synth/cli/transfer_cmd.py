@@ -2,7 +2,8 @@
 timbre transfer of an audio file through the C++ core's streaming path (docs/timbre-transfer.md).
 For a model of kind "rave" the core's ``RaveEngine`` runs the model's forward (encode → latent
 controls, ``--latent-offset/--latent-scale I=V`` → decode), off the model's rate through the
-same HostAdapter (docs/rave-engine.md); the DDSP-only options are then refused.
+same HostAdapter (docs/rave-engine.md); the DDSP-only options are then refused. A model of
+kind "effect" (amp or pedal) processes the file at the model's rate (latency 0).
 
 The input (any WAV/FLAC/OGG, mixed to mono) is fed block by block to ``_core.TimbreTransfer``
 prepared at the file's own rate: off 48 kHz the core's HostAdapter resamples inside the engine,
@@ -17,8 +18,8 @@ from pathlib import Path
 
 def register(sub) -> None:
     p = sub.add_parser("transfer", help="timbre transfer of an audio file through a model (offline, streaming core)")
-    p.add_argument("model", help="native model file (.rtsynth, kind ddsp or rave) or a model name "
-                                 "(rt-synth models)")
+    p.add_argument("model", help="native model file (.rtsynth, kind ddsp, rave or effect) or a model "
+                                 "name (rt-synth models)")
     p.add_argument("input", help="input audio (WAV/FLAC/OGG)")
     p.add_argument("output", help="output WAV file (written at the input's sample rate)")
     p.add_argument("--block", type=int, default=512, help="host block size in samples (default 512)")
@@ -59,8 +60,11 @@ def run(args) -> int:
     except RejectedFile as exc:
         raise UserError(f"{args.input}: {exc}") from exc
     from rt_synth.synth.rave import model_kind
-    if model_kind(args.model) == "rave":
+    kind = model_kind(args.model)
+    if kind == "rave":
         return _run_rave(args, audio, sr)
+    if kind == "effect":
+        return _run_effect(args, audio, sr)
     if args.latent_offset or args.latent_scale:
         raise UserError("--latent-offset/--latent-scale apply to rave models only")
     try:
@@ -139,6 +143,44 @@ def _run_rave(args, audio, sr) -> int:
           f" (model {eng.model_latency} samples at {eng.model_rate} Hz"
           f"{', resampling %.2f ms' % (1000 * eng.resampling_delay_seconds) if sr != eng.model_rate else ''})"
           f"{' - compensated' if args.compensate_latency else ''}")
+    print(f"processed {seconds:.2f} s in {elapsed:.2f} s: real-time factor {elapsed / max(seconds, 1e-9):.3f}"
+          f" (block {args.block})")
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _run_effect(args, audio, sr) -> int:
+    """An effect model (waveform in, waveform out) through the core's EffectModel."""
+    import numpy as np
+    import soundfile as sf
+
+    from rt_synth.cli.errors import UserError
+    from rt_synth.core import load_core
+
+    defaults = (("--pitch-shift", args.pitch_shift, 0.0), ("--input-gain", args.input_gain, 0.0),
+                ("--loudness-offset", args.loudness_offset, 0.0), ("--dry", args.dry, 0.0),
+                ("--wet", args.wet, 1.0), ("--f0-min", args.f0_min, 80.0), ("--no-gate", args.no_gate, False),
+                ("--latent-offset", bool(args.latent_offset), False), ("--latent-scale", bool(args.latent_scale), False))
+    other = [name for name, v, d in defaults if v != d]
+    if other:
+        raise UserError(f"{', '.join(other)}: not options of an effect model (it takes --block)")
+    try:
+        m = load_core().EffectModel(args.model)
+    except ValueError as exc:
+        raise UserError(f"{args.model} is not a usable effect model file: {exc}") from exc
+    if int(sr) != m.sample_rate:
+        raise UserError(f"{args.input} is at {sr} Hz and the effect model runs at {m.sample_rate} Hz: "
+                        f"resample the file first (sox IN -r {m.sample_rate} OUT)")
+    y = np.empty_like(audio, dtype=np.float32)
+    x = audio.astype(np.float32)
+    start = time.perf_counter()
+    for i in range(0, len(x), args.block):
+        y[i:i + args.block] = m.process(x[i:i + args.block])
+    elapsed = time.perf_counter() - start
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    sf.write(args.output, y, int(sr), subtype="FLOAT")
+    seconds = len(x) / sr
+    print(f"effect ({m.arch}): latency 0 samples")
     print(f"processed {seconds:.2f} s in {elapsed:.2f} s: real-time factor {elapsed / max(seconds, 1e-9):.3f}"
           f" (block {args.block})")
     print(f"wrote {args.output}")

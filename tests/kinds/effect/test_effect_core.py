@@ -112,6 +112,21 @@ def test_a_trained_run_exports_a_native_file_that_info_describes(tmp_path):
     with torch.no_grad():
         ref = m(torch.from_numpy(x)[None])[0].numpy()
     np.testing.assert_allclose(_core.EffectModel(str(tmp_path / "fx.rtsynth")).process(x), ref, atol=1e-5)
+    import soundfile as sf
+
+    sf.write(tmp_path / "dry.wav", x, 48000, subtype="FLOAT")
+    sf.write(tmp_path / "dry44.wav", x, 44100, subtype="FLOAT")
+    r = cli("transfer", str(tmp_path / "fx.rtsynth"), str(tmp_path / "dry.wav"), str(tmp_path / "wet.wav"),
+            "--block", "100")
+    assert r.returncode == 0, r.stderr
+    wet, sr = sf.read(tmp_path / "wet.wav", dtype="float32")
+    assert sr == 48000
+    np.testing.assert_allclose(wet, ref, atol=1e-5)
+    r = cli("transfer", str(tmp_path / "fx.rtsynth"), str(tmp_path / "dry44.wav"), str(tmp_path / "w44.wav"))
+    assert r.returncode == 2 and "44100 Hz" in r.stderr and "resample" in r.stderr
+    r = cli("transfer", str(tmp_path / "fx.rtsynth"), str(tmp_path / "dry.wav"), str(tmp_path / "w.wav"),
+            "--pitch-shift", "2")
+    assert r.returncode == 2 and "--pitch-shift" in r.stderr
     from rt_synth.kinds.effect.heldout import evaluate
 
     in_core, in_torch = evaluate(str(tmp_path / "fx.rtsynth"), str(pairs)), evaluate(str(run), str(pairs))
