@@ -120,4 +120,29 @@ Error readFloat(const ModelFile& f, const std::string& key, double lo, double hi
   return Error::none();
 }
 
+// An array of integers, each in [lo, hi], with a length in [min_len, max_len].
+Error readIntArray(const ModelFile& f, const std::string& key, int lo, int hi, std::size_t min_len,
+                   std::size_t max_len, std::vector<int>& out) noexcept {
+  const GgufValue* v = f.find(key);
+  if (!v) return make_error(ErrorCode::kMissingKey, f.name() + ": missing key '" + key + "'");
+  if (v->type != GgufType::kArray || v->numbers.size() != v->array_count)
+    return make_error(ErrorCode::kWrongType, f.name() + ": " + key + " must be an array of integers");
+  const std::string at = f.name() + ": " + key + " ";
+  if (v->numbers.size() < min_len || v->numbers.size() > max_len)
+    return make_error(ErrorCode::kBadValue, at + "has " + std::to_string(v->numbers.size()) + " entries, expected " +
+                                                std::to_string(min_len) + ".." + std::to_string(max_len));
+  try {
+    out.clear();
+    for (double x : v->numbers) {
+      if (!(x >= lo && x <= hi) || std::floor(x) != x)
+        return make_error(ErrorCode::kBadValue, at + "has the entry " + std::to_string(x) + ", expected integers in [" +
+                                                    std::to_string(lo) + ", " + std::to_string(hi) + "]");
+      out.push_back(static_cast<int>(x));
+    }
+  } catch (...) {
+    return make_error(ErrorCode::kTooLarge, f.name() + ": out of memory reading " + key);
+  }
+  return Error::none();
+}
+
 }  // namespace rt_synth::metadata

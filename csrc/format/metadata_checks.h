@@ -7,7 +7,9 @@
 // silently replaced by a default.
 #pragma once
 #include <cstdint>
+#include <cstddef>
 #include <string>
+#include <vector>
 
 #include "format/model_file.h"
 #include "util/error.h"
@@ -27,6 +29,9 @@ Error readFloat(const ModelFile& f, const std::string& key, double lo, double hi
 // (written as float64 keys, e.g. the RAVE pitch source's range and constants).
 Error readDouble(const ModelFile& f, const std::string& key, double lo, double hi, double& out,
                  bool required = true) noexcept;
+// An array of integers, each in [lo, hi], with a length in [min_len, max_len].
+Error readIntArray(const ModelFile& f, const std::string& key, int lo, int hi, std::size_t min_len,
+                   std::size_t max_len, std::vector<int>& out) noexcept;
 // "FILE: KEY = VALUE is outside its allowed range [lo, hi]" as kBadValue.
 Error outOfRange(const ModelFile& f, const std::string& key, const std::string& value, const std::string& range) noexcept;
 

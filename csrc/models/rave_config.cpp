@@ -17,27 +17,8 @@ using metadata::readDouble;
 using metadata::readFloat;
 using metadata::readInt;
 using metadata::readU32;
+using metadata::readIntArray;
 using metadata::readUint;
-
-// An array of integers, each in [lo, hi], with a length in [min_len, max_len].
-Error readIntArray(const ModelFile& f, const std::string& key, int lo, int hi, std::size_t min_len,
-                   std::size_t max_len, std::vector<int>& out) {
-  const GgufValue* v = f.find(key);
-  if (!v) return make_error(ErrorCode::kMissingKey, f.name() + ": missing key '" + key + "'");
-  if (v->type != GgufType::kArray || v->numbers.size() != v->array_count)
-    return make_error(ErrorCode::kWrongType, f.name() + ": " + key + " must be an array of integers");
-  if (v->numbers.size() < min_len || v->numbers.size() > max_len)
-    return bad(f, key, "has " + std::to_string(v->numbers.size()) + " entries, expected " + std::to_string(min_len) +
-                           ".." + std::to_string(max_len));
-  out.clear();
-  for (double x : v->numbers) {
-    if (!(x >= lo && x <= hi) || std::floor(x) != x)
-      return bad(f, key, "has the entry " + std::to_string(x) + ", expected integers in [" + std::to_string(lo) +
-                             ", " + std::to_string(hi) + "]");
-    out.push_back(static_cast<int>(x));
-  }
-  return Error::none();
-}
 
 int product(const std::vector<int>& v) {
   long long p = 1;

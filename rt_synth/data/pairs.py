@@ -76,10 +76,12 @@ def _bursts(sr: int, rng: np.random.Generator) -> np.ndarray:
     out = []
     for level in (-30, -20, -12, -6):
         white = rng.uniform(-1, 1, int(0.4 * sr))
-        pink = np.cumsum(rng.standard_normal(int(0.4 * sr)))
-        pink -= np.convolve(pink, np.ones(64) / 64, mode="same")  # brown minus its slow drift
-        pink /= np.max(np.abs(pink)) + 1e-12
-        for burst in (white, pink):
+        # dark noise: integrated (brown, -6 dB/octave) minus its 64-sample moving average, so
+        # it has no drift; weighted towards the low mids, unlike the white burst
+        dark = np.cumsum(rng.standard_normal(int(0.4 * sr)))
+        dark -= np.convolve(dark, np.ones(64) / 64, mode="same")
+        dark /= np.max(np.abs(dark)) + 1e-12
+        for burst in (white, dark):
             out += [_fade(10 ** (level / 20) * burst, int(0.005 * sr)), np.zeros(int(0.2 * sr))]
     return np.concatenate(out)
 
@@ -121,7 +123,7 @@ def _di_guitar(sr: int, seconds: float, seed: int) -> np.ndarray:
 
 def reamp_signal(sample_rate: int = 48000, seed: int = 0, guitar_seconds: float = 120.0) -> np.ndarray:
     """The test signal to play through a device: 0.5 s of silence, sine sweeps at -24/-12/-3
-    dBFS, white and pink noise bursts at four levels, strummed chords, then `guitar_seconds`
+    dBFS, white and dark (drift-free brown) noise bursts at four levels, strummed chords, then `guitar_seconds`
     of DI guitar phrases. float32 mono, peak below 1."""
     rng = np.random.default_rng(seed)
     sr = int(sample_rate)

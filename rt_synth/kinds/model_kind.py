@@ -28,3 +28,10 @@ class ModelKind:
     # `rt-synth info`: build a native file's model in the core (every shape and range check);
     # raises the core's ModelFileError or ValueError naming the problem
     build_in_core: Callable[[str], object]
+
+
+def build_with_load_model(path: str):
+    """build_in_core for the kinds the core's generic load_model builds (ddsp, rave)."""
+    from rt_synth.core import load_core
+
+    return load_core().load_model(path)

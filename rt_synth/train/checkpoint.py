@@ -52,6 +52,18 @@ def load_last_checkpoint(run_dir: Path) -> dict | None:
                         f"again, or restore it from a step_*.pt beside it.") from exc
 
 
+def read_run_info(run_dir: Path, kind: str) -> dict | None:
+    """RUN/run.json of a run being resumed (None for a new run); UserError when the folder
+    holds a run of another kind."""
+    path = Path(run_dir) / "run.json"
+    if not path.exists():
+        return None
+    saved = json.loads(path.read_text())
+    if saved.get("kind") != kind:
+        raise UserError(f"{run_dir} holds a {saved.get('kind')} run, not {kind}")
+    return saved
+
+
 def write_run_info(run_dir: Path, info: dict) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "run.json").write_text(json.dumps(info, indent=2))

@@ -11,22 +11,6 @@ namespace rt_synth::effect {
 
 namespace {
 
-Error readInts(const ModelFile& f, const std::string& key, int lo, int hi, std::size_t max_len, std::vector<int>& out) {
-  const GgufValue* v = f.find(key);
-  if (!v) return make_error(ErrorCode::kMissingKey, f.name() + ": missing key '" + key + "'");
-  if (v->type != GgufType::kArray || v->numbers.size() != v->array_count || v->numbers.empty() ||
-      v->numbers.size() > max_len)
-    return make_error(ErrorCode::kWrongType, f.name() + ": " + key + " must be an array of 1.." +
-                                                 std::to_string(max_len) + " integers");
-  out.clear();
-  for (double x : v->numbers) {
-    if (!(x >= lo && x <= hi) || std::floor(x) != x)
-      return metadata::outOfRange(f, key, std::to_string(x), "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-    out.push_back(static_cast<int>(x));
-  }
-  return Error::none();
-}
-
 inline void activate(int act, float* x, int n) noexcept {
   switch (act) {
     case 0: kernels::tanh_inplace(x, n); break;
@@ -53,7 +37,7 @@ Error WaveNet::readConfig(const ModelFile& f, std::vector<WaveNetArrayConfig>& a
       if (Error e = readInt(f, p + "head_size", 1, 256, c.head_size)) return e;
       if (Error e = readInt(f, p + "channels", 1, 256, c.channels)) return e;
       if (Error e = readInt(f, p + "kernel_size", 1, 16, c.kernel_size)) return e;
-      if (Error e = readInts(f, p + "dilations", 1, 4096, 64, c.dilations)) return e;
+      if (Error e = readIntArray(f, p + "dilations", 1, 4096, 1, 64, c.dilations)) return e;
       if (Error e = f.get_string(p + "activation", c.activation)) return e;
       uint32_t gated = 0, head_bias = 0;
       if (Error e = readU32(f, p + "gated", 0, 1, gated)) return e;

@@ -1,7 +1,7 @@
 """Kind "ddsp" as the shared machinery sees it (rt_synth.kinds.registry)."""
 from __future__ import annotations
 
-from rt_synth.kinds.model_kind import ModelKind
+from rt_synth.kinds.model_kind import ModelKind, build_with_load_model
 
 
 def _add_train_arguments(p) -> None:
@@ -30,12 +30,6 @@ def _compare_runtimes(model, block, seconds, ts, onnx):
     return compare(model, block, seconds, ts, onnx)
 
 
-def _build_in_core(path):
-    from rt_synth.core import load_core
-
-    return load_core().load_model(path)
-
-
 KIND = ModelKind(
     name="ddsp",
     summary="DDSP harmonic-plus-noise model",
@@ -44,5 +38,5 @@ KIND = ModelKind(
     train=_train,
     export=_export,
     compare_runtimes=_compare_runtimes,
-    build_in_core=_build_in_core,
+    build_in_core=build_with_load_model,
 )

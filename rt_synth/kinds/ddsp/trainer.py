@@ -20,7 +20,7 @@ from rt_synth.errors import UserError
 from rt_synth.dsp.spectral_loss import MultiScaleSpectralLoss
 from rt_synth.kinds.ddsp.model.config import DDSPConfig, get_config
 from rt_synth.kinds.ddsp.model.model import DDSPModel
-from rt_synth.train.checkpoint import load_model_payload, write_run_info
+from rt_synth.train.checkpoint import load_model_payload, read_run_info, write_run_info
 from rt_synth.train.distributed import init_distributed, shutdown
 from rt_synth.train.loop import TrainingRun, exponential_lr
 
@@ -71,13 +71,8 @@ def train_ddsp(data: str, out: str, config_name: str = "base", steps: int = 10_0
 
     config = get_config(config_name).with_overrides(batch_size=batch_size,
                                                     learning_rate=learning_rate)
-    run_json = run_dir / "run.json"
-    if run_json.exists():  # resuming: the run's own config wins
-        import json
-
-        saved = json.loads(run_json.read_text())
-        if saved.get("kind") != "ddsp":
-            raise UserError(f"{run_dir} holds a {saved.get('kind')} run, not ddsp")
+    saved = read_run_info(run_dir, "ddsp")
+    if saved is not None:  # resuming: the run's own config wins
         config = DDSPConfig.from_dict(saved["config"])
         init = None
     init_payload = None

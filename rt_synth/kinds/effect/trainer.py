@@ -15,7 +15,7 @@ from rt_synth.errors import UserError
 from rt_synth.kinds.effect.loss import effect_loss, esr
 from rt_synth.kinds.effect.model.config import EffectConfig, get_config
 from rt_synth.kinds.effect.model.model import EffectModel
-from rt_synth.train.checkpoint import write_run_info
+from rt_synth.train.checkpoint import read_run_info, write_run_info
 from rt_synth.train.distributed import init_distributed, shutdown
 from rt_synth.train.loop import TrainingRun, exponential_lr
 
@@ -74,13 +74,8 @@ def train_effect(data: str, out: str, config_name: str = "lstm", steps: int = 30
     run_dir = Path(out)
     config = get_config(config_name).with_overrides(batch_size=batch_size,
                                                     learning_rate=learning_rate)
-    run_json = run_dir / "run.json"
-    if run_json.exists():  # resuming: the run's own config wins
-        import json
-
-        saved = json.loads(run_json.read_text())
-        if saved.get("kind") != "effect":
-            raise UserError(f"{run_dir} holds a {saved.get('kind')} run, not effect")
+    saved = read_run_info(run_dir, "effect")
+    if saved is not None:  # resuming: the run's own config wins
         config = EffectConfig.from_dict(saved["config"])
     x_train, y_train, sr = load_pairs(data, "train")
     x_valid, y_valid, _ = load_pairs(data, "valid")

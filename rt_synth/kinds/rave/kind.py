@@ -1,7 +1,7 @@
 """Kind "rave" as the shared machinery sees it (rt_synth.kinds.registry)."""
 from __future__ import annotations
 
-from rt_synth.kinds.model_kind import ModelKind
+from rt_synth.kinds.model_kind import ModelKind, build_with_load_model
 
 
 def _add_train_arguments(p) -> None:
@@ -28,12 +28,6 @@ def _compare_runtimes(model, block, seconds, ts, onnx):
     return compare_rave(model, block, seconds, ts, onnx)
 
 
-def _build_in_core(path):
-    from rt_synth.core import load_core
-
-    return load_core().load_model(path)
-
-
 KIND = ModelKind(
     name="rave",
     summary="RAVE-style variational autoencoder (timbre transfer)",
@@ -42,5 +36,5 @@ KIND = ModelKind(
     train=_train,
     export=_export,
     compare_runtimes=_compare_runtimes,
-    build_in_core=_build_in_core,
+    build_in_core=build_with_load_model,
 )

@@ -18,7 +18,6 @@ at the phase switch (a DDP wrapper would need find_unused_parameters and a rebui
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +33,7 @@ from rt_synth.kinds.rave.model.discriminators import (Discriminators, discrimina
                                                  feature_matching, generator_adversarial)
 from rt_synth.kinds.rave.model.latent_stats import min_frames, principal_directions
 from rt_synth.kinds.rave.model.model import RaveModel
-from rt_synth.train.checkpoint import write_run_info
+from rt_synth.train.checkpoint import read_run_info, write_run_info
 from rt_synth.train.distributed import DistInfo, init_distributed, shutdown
 from rt_synth.train.loop import TrainingRun
 from rt_synth.train.timbre_augment import augment_timbre
@@ -178,13 +177,11 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
     info = load_dataset_info(data)
     config = get_config(config_name).with_overrides(
         batch_size=batch_size, learning_rate=learning_rate, phase2_step=phase2_step)
-    run_json = run_dir / "run.json"
     # resuming: the run's config wins; --phase2-step, --lr and --batch-size may change (a run
     # moved to another machine, docs/training-gpu.md)
-    if run_json.exists():
-        saved = json.loads(run_json.read_text())
-        if saved.get("kind") != "rave":
-            raise UserError(f"{run_dir} holds a {saved.get('kind')} run, not rave")
+    saved = read_run_info(run_dir, "rave")
+    resuming = saved is not None
+    if resuming:
         config = RaveConfig.from_dict(saved["config"]).with_overrides(
             phase2_step=phase2_step, learning_rate=learning_rate, batch_size=batch_size)
     if int(info["sample_rate"]) != config.sample_rate:
@@ -193,7 +190,7 @@ def train_rave(data: str, out: str, config_name: str = "base", steps: int = 10_0
 
     train_set = AudioFeatureDataset(data, "train")
     valid_set = AudioFeatureDataset(data, "valid")
-    if config.pitch_source and not run_json.exists():  # a new run: the data's pitch range
+    if config.pitch_source and not resuming:  # a new run: the data's pitch range
         lo, hi = pitch_range(train_set, config)
         config = config.with_overrides(pitch_f0_min=lo, pitch_f0_max=hi)
     window = check_dataset(len(train_set), train_set.example_samples, config, data,
