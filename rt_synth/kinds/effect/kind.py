@@ -4,9 +4,6 @@ from __future__ import annotations
 from rt_synth.errors import UserError
 from rt_synth.kinds.model_kind import ModelKind
 
-NOT_YET = ("the TorchScript and ONNX exports and the runtime comparison are the next steps of "
-           "issue 11")
-
 
 def _add_train_arguments(p) -> None:
     pass  # the shared options only; --data is a pairs folder (rt-synth data pairs)
@@ -20,25 +17,36 @@ def _train(args):
 
 
 def _export(payload, out, formats, onnx_frames=1, measure=None, source=""):
+    """native .rtsynth, TorchScript .ts (nn~), ONNX .onnx (one block of 64 × onnx_frames
+    samples, state as I/O) and the light checkpoint .pt, named as the other kinds name them."""
     from pathlib import Path
 
+    import torch
+
+    from rt_synth.kinds.effect.model.model import EffectModel
     from rt_synth.train.checkpoint import atomic_save
 
-    other = [f for f in formats if f not in ("native", "checkpoint")]
-    if other:
-        raise UserError(f"{source}: an effect model exports its native file and checkpoint in "
-                        f"this version (--formats native,checkpoint); {', '.join(other)}: {NOT_YET}")
+    if measure is not None:
+        raise UserError(f"{source}: --measure is for RAVE models; measure an effect model with "
+                        f"python3 -m rt_synth.kinds.effect.heldout RUN PAIRS")
     out = Path(out)
     written = {}
-    if "native" in formats:
-        import torch
+    model = EffectModel.from_payload(payload).eval()
+    with torch.no_grad():
+        if "native" in formats:
+            from rt_synth.kinds.effect.export.native import write_effect
 
-        from rt_synth.kinds.effect.export.native import write_effect
-        from rt_synth.kinds.effect.model.model import EffectModel
+            written["native"] = write_effect(model, out.with_name(out.name + ".rtsynth"),
+                                             out.name)
+        if "torchscript" in formats:
+            from rt_synth.kinds.effect.export.torchscript import export_torchscript
 
-        with torch.no_grad():
-            written["native"] = write_effect(EffectModel.from_payload(payload).eval(),
-                                             out.with_name(out.name + ".rtsynth"), out.name)
+            written["torchscript"] = export_torchscript(model, out.with_name(out.name + ".ts"))
+        if "onnx" in formats:
+            from rt_synth.kinds.effect.export.onnx import SAMPLES_PER_FRAME, export_onnx
+
+            written["onnx"] = export_onnx(model, out.with_name(out.name + ".onnx"),
+                                          max(1, onnx_frames) * SAMPLES_PER_FRAME)
     if "checkpoint" in formats:
         p = out.with_name(out.name + ".pt")
         atomic_save(payload, p)
@@ -47,7 +55,9 @@ def _export(payload, out, formats, onnx_frames=1, measure=None, source=""):
 
 
 def _compare_runtimes(model, block, seconds, ts, onnx):
-    raise UserError(f"{model}: {NOT_YET}")
+    from rt_synth.kinds.effect.bench import compare_effect
+
+    return compare_effect(model, block, seconds, ts, onnx)
 
 
 def _build_in_core(path):
