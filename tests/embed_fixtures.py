@@ -34,6 +34,23 @@ def tiny_model(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def effect_model(tmp_path_factory) -> Path:
+    """A random-weight WaveNet effect (kind "effect", wavenet-nano), quiet enough at 0.3 in to stay
+    under the safety stage's threshold."""
+    import torch
+
+    from rt_synth.kinds.effect.export.native import write_effect
+    from rt_synth.kinds.effect.model.config import CONFIGS
+    from rt_synth.kinds.effect.model.model import EffectModel
+
+    torch.manual_seed(0)
+    m = EffectModel(CONFIGS["wavenet-nano"]).eval()
+    for p in m.parameters():
+        p.data.normal_(0, 0.3)
+    return write_effect(m, tmp_path_factory.mktemp("fx") / "fx", "fx")
+
+
+@pytest.fixture(scope="session")
 def corrupt_model(tmp_path_factory, tiny_model) -> Path:
     data = bytearray(tiny_model.read_bytes())
     p = tmp_path_factory.mktemp("capi_bad") / "corrupt.rtsynth"

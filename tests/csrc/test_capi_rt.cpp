@@ -157,7 +157,10 @@ void run_rave_codec(const std::vector<unsigned char>& bytes) {
   rt_synth_close(dec);
 }
 
-void corrupt_models(const std::vector<unsigned char>& bytes) {
+void corrupt_models(const std::vector<unsigned char>& bytes, int method = RT_SYNTH_METHOD_SYNTH) {
+  rt_synth_options opt;
+  rt_synth_options_init(&opt);
+  opt.method = method;
   std::mt19937 rng(7);
   int refused = 0, total = 0;
   for (int trial = 0; trial < 300; ++trial) {
@@ -169,7 +172,7 @@ void corrupt_models(const std::vector<unsigned char>& bytes) {
       for (int k = 0; k < 1 + trial % 5; ++k) b[pos(rng)] ^= static_cast<unsigned char>(1u << (rng() % 8));
     }
     rt_synth_handle* h = nullptr;
-    const rt_synth_status st = rt_synth_open_memory(b.data(), b.size(), "corrupt", nullptr, &h);
+    const rt_synth_status st = rt_synth_open_memory(b.data(), b.size(), "corrupt", &opt, &h);
     ++total;
     if (st != RT_SYNTH_OK) {
       ++refused;
@@ -238,6 +241,19 @@ int main(int argc, char** argv) {
       }
       CHECK(rt_synth_open_memory(bytes.data(), bytes.size(), "ddsp", nullptr, &h) == RT_SYNTH_OK && h, "ddsp reopen");
       rt_synth_close(h);
+    }
+  }
+  if (argc >= 4) {  // an effect model: forward (and its alias transfer) at the model's rate and 44.1 kHz
+    const std::vector<unsigned char> fx = read_all(argv[3]);
+    CHECK(!fx.empty(), "cannot read %s", argv[3]);
+    if (!fx.empty()) {
+      run_method(fx, RT_SYNTH_METHOD_FORWARD, 48000.0, 2);
+      run_method(fx, RT_SYNTH_METHOD_FORWARD, 44100.0, 1);
+      run_method(fx, RT_SYNTH_METHOD_TRANSFER, 96000.0, 1);
+      rt_synth_handle* h = nullptr;
+      CHECK(rt_synth_open_memory(fx.data(), fx.size(), "effect", nullptr, &h) == RT_SYNTH_ERR_UNSUPPORTED && !h,
+            "effect: the synth method must be unsupported");
+      corrupt_models(fx, RT_SYNTH_METHOD_FORWARD);
     }
   }
   return finish("capi_rt");

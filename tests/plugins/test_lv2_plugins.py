@@ -79,6 +79,29 @@ def test_effect_lv2apply_matches_c_abi(embed_build, tiny_model, tmp_path, rate):
     assert np.abs(y[lat:] - ref[lat:]).max() <= 1e-5
 
 
+@pytest.mark.parametrize("rate", [48000, 44100])
+def test_effect_model_in_the_lv2_effect(embed_build, effect_model, tmp_path, rate):
+    """A model of kind "effect" in the same LV2 effect plugin (its forward method): lv2apply's
+    output equals the C ABI's, with input_gain_db applied through the control port."""
+    bundles = tmp_path / "bundles"
+    make_bundle(embed_build, effect_model, bundles)
+    x = transfer_input(rate)
+    sf.write(tmp_path / "in.wav", x, rate, subtype="FLOAT")
+    r = lv2apply(bundles, tmp_path / "in.wav", tmp_path / "out.wav", URI + "#effect",
+                 controls=[("input_gain_db", -6)])
+    assert r.returncode == 0, r.stdout + r.stderr
+    y, sr = sf.read(tmp_path / "out.wav", dtype="float32")
+    assert sr == rate and y.size == x.size
+    c = CModel(effect_model, "transfer")
+    c.prepare(rate, 512)
+    c.set_param("input_gain_db", -6)
+    c.reset()
+    ref = np.concatenate([c.process(inputs=[x[i:i + 512]])[0] for i in range(0, x.size, 512)])
+    assert (rate == 48000) == (c.latency == 0)  # causal model; the resamplers' delay at 44.1 kHz
+    assert np.abs(ref).max() > 1e-3
+    assert np.abs(y - ref).max() <= 1e-5
+
+
 def _events_file(path: Path, events):
     path.write_text("".join(f"{t} {' '.join(str(b) for b in data)}\n" for t, data in events))
 

@@ -173,10 +173,12 @@ def test_pd_corrupt_model_reports_error_then_load_swaps_in(pd_dir, tiny_model, c
     assert np.abs(y - ref).max() <= 1e-5
 
 
-def test_pd_timbre_transfer_matches_c_abi(pd_dir, tiny_model, tmp_path):
+@pytest.mark.parametrize("kind", ["ddsp", "effect"])
+def test_pd_timbre_transfer_matches_c_abi(pd_dir, tiny_model, effect_model, tmp_path, kind):
     """Signal inlet in `transfer` mode: the recorded input, run through the C ABI from Python,
-    gives the recorded output within 1e-5 (the reported latency is the same on both sides)."""
-    shutil.copy(tiny_model, tmp_path / "m.rtsynth")
+    gives the recorded output within 1e-5 (the reported latency is the same on both sides).
+    A ddsp model (timbre transfer) and an effect model (its forward method, latency 0)."""
+    shutil.copy(tiny_model if kind == "ddsp" else effect_model, tmp_path / "m.rtsynth")
     p = Patch()
     osc = p.obj("osc~ 330")
     amp = p.obj("*~ 0.3")
@@ -220,6 +222,6 @@ def test_pd_timbre_transfer_matches_c_abi(pd_dir, tiny_model, tmp_path):
     c.prepare(SR, 64)
     ref = np.concatenate([c.process(inputs=[x[i:i + 64]])[0] for i in range(0, N, 64)])
     lat = c.latency
-    assert f"latency {lat} samples" in r.stderr
+    assert f"latency {lat} samples" in r.stderr and (lat == 0) == (kind == "effect")
     assert np.abs(ref[lat:]).max() > 1e-3
     assert np.abs(y[lat:] - ref[lat:]).max() <= 1e-5

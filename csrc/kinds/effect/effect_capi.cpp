@@ -1,7 +1,8 @@
 // Kind "effect" in the C ABI: one method, forward (audio in -> model -> audio out; transfer is
 // an alias, so hosts that open an audio effect with TRANSFER play it). At a host rate other
 // than the model's, a HostAdapter resamples around it (the model keeps its rate). Parameters:
-// input and output gain (smoothed, no zipper noise) and the safety stage's ceiling.
+// input and output gain (smoothed, no zipper noise; values set before the first block after a
+// reset apply at once) and the safety stage's ceiling.
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -38,13 +39,17 @@ class EffectStream final : public StreamEngine {
   void reset() noexcept {
     model_->reset();
     safety.reset();
-    in_gain_ = dbToGain(in_db.load(std::memory_order_relaxed));
-    out_gain_ = dbToGain(out_db.load(std::memory_order_relaxed));
+    fresh_ = true;
   }
 
   void process(const float* in, float* out, int n) noexcept override {
     const float in_target = dbToGain(in_db.load(std::memory_order_relaxed));
     const float out_target = dbToGain(out_db.load(std::memory_order_relaxed));
+    if (fresh_) {  // nothing has sounded since the reset: the gains start at their values
+      in_gain_ = in_target;
+      out_gain_ = out_target;
+      fresh_ = false;
+    }
     float g = in_gain_;
     for (int i = 0; i < n; ++i) {
       g += smooth_ * (in_target - g);
@@ -70,6 +75,7 @@ class EffectStream final : public StreamEngine {
   std::unique_ptr<EffectModel> model_;
   int max_block_ = 0;
   float smooth_ = 1.f, in_gain_ = 1.f, out_gain_ = 1.f;
+  bool fresh_ = true;
 };
 
 class EffectSession final : public KindSession {
