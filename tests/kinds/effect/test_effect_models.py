@@ -109,9 +109,10 @@ def test_training_learns_resumes_and_exports_its_checkpoint(tmp_path, pairs_dir,
     assert set(figures["splits"]) == {"train", "valid"}
     r = _cli("export", str(run), "--out", str(tmp_path / "fx"), "--formats", "checkpoint")
     assert r.returncode == 0 and (tmp_path / "fx.pt").is_file()
-    r = _cli("export", str(run), "--out", str(tmp_path / "fx2"))  # all formats: not yet
-    assert r.returncode == 2 and "exports its native file and checkpoint" in r.stderr
-    assert not (tmp_path / "fx2.rtsynth").exists()
+    r = _cli("export", str(run), "--out", str(tmp_path / "fx2"))  # all formats
+    assert r.returncode == 0, r.stderr
+    for ext in ("rtsynth", "ts", "onnx", "pt"):
+        assert (tmp_path / f"fx2.{ext}").is_file(), ext
 
 
 def test_training_on_a_folder_that_is_not_pairs_names_it(tmp_path):
