@@ -3,13 +3,13 @@
 #include <pybind11/numpy.h>
 
 #include "bindings/layers_bindings.h"
-#include "bindings/model_bindings.h"
-#include "bindings/rave_bindings.h"
-#include "bindings/rave_engine_bindings.h"
-#include "bindings/rave_synth_bindings.h"
-#include "bindings/transfer_bindings.h"
 #include "bindings/synth_bindings.h"
+#include "bindings/transfer_bindings.h"
+#include "kinds/ddsp/ddsp_model_bindings.h"
 #include "kinds/effect/effect_bindings.h"
+#include "kinds/rave/rave_bindings.h"
+#include "kinds/rave/rave_engine_bindings.h"
+#include "kinds/rave/rave_synth_bindings.h"
 #include "util/version.h"
 
 namespace py = pybind11;

@@ -1,5 +1,5 @@
 // Range-checked reads of model-file metadata: the helpers every config table
-// (csrc/models/ddsp_config.cpp, csrc/models/rave_config.cpp) reads its keys with, so that each
+// (csrc/kinds/ddsp/ddsp_config.cpp, csrc/kinds/rave/rave_config.cpp) reads its keys with, so that each
 // key's allowed range is written once, in its table, and every refusal names the file, the key,
 // the value found and the allowed range (docs/safety.md lists the ranges).
 // Optional keys (required = false) keep `out` when absent, but a present value is checked

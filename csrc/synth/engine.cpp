@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "format/model_file.h"
-#include "models/ddsp_model.h"
+#include "kinds/ddsp/ddsp_model.h"
 
 namespace rt_synth::synth {
 

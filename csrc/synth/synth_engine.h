@@ -27,8 +27,8 @@
 
 #include "format/model_file.h"
 #include "host/stream_engine.h"
-#include "models/ddsp_config.h"
-#include "models/ddsp_network.h"
+#include "kinds/ddsp/ddsp_config.h"
+#include "kinds/ddsp/ddsp_network.h"
 #include "synth/event_queue.h"
 #include "dsp/output_limiter.h"
 #include "synth/midi_parser.h"

@@ -9,7 +9,7 @@
 #include "dsp/counter_noise.h"
 #include "dsp/filtered_noise.h"
 #include "dsp/harmonic_oscillator.h"
-#include "models/ddsp_config.h"
+#include "kinds/ddsp/ddsp_config.h"
 #include "synth/adsr.h"
 
 namespace rt_synth::synth {

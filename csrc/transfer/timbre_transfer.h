@@ -25,7 +25,7 @@
 
 #include "dsp/output_limiter.h"
 #include "host/stream_engine.h"
-#include "models/ddsp_model.h"
+#include "kinds/ddsp/ddsp_model.h"
 #include "transfer/loudness_meter.h"
 #include "transfer/streaming_yin.h"
 #include "util/aligned_buffer.h"

@@ -1,4 +1,4 @@
-"""Streaming DDSP core (csrc/models/ddsp_model.*) against the PyTorch model in float64:
+"""Streaming DDSP core (csrc/kinds/ddsp/ddsp_model.*) against the PyTorch model in float64:
 same weights, same counter noise, block sizes 1..4096 over 10 s, max abs error ≤ 1e-4; and the
 output must not depend on the block size at all."""
 import numpy as np

@@ -1,4 +1,4 @@
-"""Streaming RAVE core (csrc/models/rave_*) against the PyTorch model in float64: same weights
+"""Streaming RAVE core (csrc/kinds/rave/rave_*) against the PyTorch model in float64: same weights
 (written by the native exporter), same counter noise; encode, decode and forward at block
 sizes 1..4096 (non-multiples of the ratio included) within 1e-4; and the output must not
 depend on the block size at all."""

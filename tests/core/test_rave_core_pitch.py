@@ -1,4 +1,4 @@
-"""RAVE pitch source in the C++ core (csrc/models/rave_pitch_source.*, docs/core-rave.md "Pitch
+"""RAVE pitch source in the C++ core (csrc/kinds/rave/rave_pitch_source.*, docs/core-rave.md "Pitch
 source") against the PyTorch model in float64: random-weight `tiny-pitched` and `pitched`
 models written by the native exporter; process() (forward) equals `RaveModel.reconstruct` on
 the same audio (numpy YIN on the raw input, the core's counter noise) within 1e-4 at block
@@ -526,7 +526,7 @@ def test_decoder_dc_blocker_is_carried(tmp_path, monkeypatch):
 
 def test_rave_synth_feeds_a_note_loudness(tmp_path):
     """RaveSynth plays a loudness-reading head with the note's level as its loudness input
-    (velocity, CC 7/11; csrc/rave_engine/rave_synth.h): the output of a note at velocity 64
+    (velocity, CC 7/11; csrc/kinds/rave/rave_synth.h): the output of a note at velocity 64
     is then not the velocity-127 note scaled by the gain (64/127)², as it is for a head that
     does not read the loudness."""
     from rt_synth.synth.engine import note_off, note_on

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "dsp/harmonic_oscillator.h"
-#include "models/ddsp_model.h"
+#include "kinds/ddsp/ddsp_model.h"
 
 static std::atomic<long> g_allocs{0};
 void* operator new(std::size_t n) {

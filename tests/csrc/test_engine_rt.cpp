@@ -23,7 +23,7 @@
 
 #include "alloc_counter.h"
 #include "format/model_file.h"
-#include "models/ddsp_network.h"
+#include "kinds/ddsp/ddsp_network.h"
 #include "synth/engine.h"
 #include "synth/midi_parser.h"
 #include "test_common.h"

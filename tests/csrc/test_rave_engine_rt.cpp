@@ -1,4 +1,4 @@
-// Real-time properties of the RAVE host engine (csrc/rave_engine/rave_engine.*):
+// Real-time properties of the RAVE host engine (csrc/kinds/rave/rave_engine.*):
 //  * zero heap allocations in RaveEngine::process over >= 1000 random blocks 1..max_block at
 //    48 kHz (model rate) and 44.1 kHz (HostAdapter), while another thread pushes MIDI (CCs,
 //    pitch bend, CC 121/123, garbage bytes) and sets latent controls (queue / atomics);
@@ -18,8 +18,8 @@
 
 #include "alloc_counter.h"
 #include "dsp/output_limiter.h"
-#include "models/rave_model.h"
-#include "rave_engine/rave_engine.h"
+#include "kinds/rave/rave_model.h"
+#include "kinds/rave/rave_engine.h"
 #include "test_common.h"
 
 using namespace rt_synth;

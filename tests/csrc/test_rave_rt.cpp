@@ -1,4 +1,4 @@
-// Real-time properties of the streaming RAVE model (csrc/models/rave_model.*):
+// Real-time properties of the streaming RAVE model (csrc/kinds/rave/rave_model.*):
 //  * zero heap allocations in process/encode/decode over >= 1000 random blocks 1..max_block
 //    (counted by alloc_counter.cpp), with latent controls changed from another thread,
 //  * output independent of the block size (bit for bit),
@@ -21,7 +21,7 @@
 
 #include "alloc_counter.h"
 #include "format/model_file.h"
-#include "models/rave_model.h"
+#include "kinds/rave/rave_model.h"
 #include "test_common.h"
 
 using namespace rt_synth;

@@ -1,4 +1,4 @@
-// Real-time properties of the RAVE MIDI synth (csrc/rave_engine/rave_synth.*):
+// Real-time properties of the RAVE MIDI synth (csrc/kinds/rave/rave_synth.*):
 //  * zero heap allocations in RaveSynth::process over >= 1000 random blocks 1..max_block at
 //    48 kHz (model rate) and 44.1 kHz (HostAdapter), while another thread pushes MIDI (notes,
 //    128 notes at once, extreme bends, CCs, CC 120/121/123, garbage bytes) and sets controls;
@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "alloc_counter.h"
-#include "rave_engine/rave_synth.h"
+#include "kinds/rave/rave_synth.h"
 #include "test_common.h"
 
 using namespace rt_synth;

@@ -1,4 +1,4 @@
-"""The pitched RAVE model played from MIDI (csrc/rave_engine/rave_synth.*, `_core.RaveSynth`,
+"""The pitched RAVE model played from MIDI (csrc/kinds/rave/rave_synth.*, `_core.RaveSynth`,
 `rt-synth render` / `rt-synth live` on a rave file; docs/rave-engine.md "Playing from MIDI"),
 with the shipped exports/violin-rave.rtsynth: notes in tune (pYIN), legato without an envelope
 gap, silence after the release, velocity and CCs audible, the same samples for every block

@@ -10,7 +10,7 @@
 #include <new>
 
 #include "host/host_adapter.h"
-#include "models/ddsp_model.h"
+#include "kinds/ddsp/ddsp_model.h"
 #include "synth/synth_engine.h"
 #include "synth/synth_params.h"
 #include "transfer/timbre_transfer.h"

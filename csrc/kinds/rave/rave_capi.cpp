@@ -6,9 +6,9 @@
 #include <cstring>
 
 #include "capi/kind_session.h"
-#include "models/rave_model.h"
-#include "rave_engine/rave_engine.h"
-#include "rave_engine/rave_synth.h"
+#include "kinds/rave/rave_model.h"
+#include "kinds/rave/rave_engine.h"
+#include "kinds/rave/rave_synth.h"
 
 namespace rt_synth::capi {
 namespace {

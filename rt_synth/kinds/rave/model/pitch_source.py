@@ -25,7 +25,7 @@ alpha_k[t-1] (0 before frame 0, as after a reset) to alpha_k[t], and
     y[s] = g[s] * sum_{k=1..min(H, K[s])} alpha_k[s] * sin(k*phi[s])      (float64, then float32)
 
 with the phase, gate and harmonic count K above: the harmonics of the excitation, each at the
-level the latent asks for. The model adds the PQMF analysis of y to the decoder's output bands. The C++ core (csrc/models/rave_pitch_source.*) computes the same numbers in double.
+level the latent asks for. The model adds the PQMF analysis of y to the decoder's output bands. The C++ core (csrc/kinds/rave/rave_pitch_source.*) computes the same numbers in double.
 """
 from __future__ import annotations
 

@@ -18,7 +18,7 @@
 #include <cstring>
 #include <memory>
 
-#include "models/rave_model.h"
+#include "kinds/rave/rave_model.h"
 
 namespace rt_synth::rave {
 

@@ -1,4 +1,4 @@
-#include "rave_engine/latent_controls.h"
+#include "kinds/rave/latent_controls.h"
 
 #include <algorithm>
 #include <cmath>

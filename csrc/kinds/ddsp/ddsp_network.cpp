@@ -1,4 +1,4 @@
-#include "models/ddsp_network.h"
+#include "kinds/ddsp/ddsp_network.h"
 
 #include <algorithm>
 #include <cmath>

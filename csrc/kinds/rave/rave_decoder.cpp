@@ -1,4 +1,4 @@
-#include "models/rave_decoder.h"
+#include "kinds/rave/rave_decoder.h"
 
 #include <algorithm>
 #include <cmath>

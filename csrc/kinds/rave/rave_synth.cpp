@@ -1,4 +1,4 @@
-#include "rave_engine/rave_synth.h"
+#include "kinds/rave/rave_synth.h"
 
 #include <algorithm>
 #include <cmath>

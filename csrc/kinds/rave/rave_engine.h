@@ -1,4 +1,4 @@
-// RaveEngine: the streaming RAVE model (csrc/models/rave_model.h) as a host engine
+// RaveEngine: the streaming RAVE model (csrc/kinds/rave/rave_model.h) as a host engine
 // (docs/rave-engine.md): audio in → forward (timbre transfer) → audio out, with MIDI CCs
 // steering the latent controls, at any host rate.
 //
@@ -38,8 +38,8 @@
 #include "format/model_file.h"
 #include "host/host_adapter.h"
 #include "host/stream_engine.h"
-#include "models/rave_model.h"
-#include "rave_engine/latent_controls.h"
+#include "kinds/rave/rave_model.h"
+#include "kinds/rave/latent_controls.h"
 #include "synth/event_queue.h"
 #include "synth/midi_parser.h"
 #include "util/error.h"

@@ -1,4 +1,4 @@
-#include "models/ddsp_config.h"
+#include "kinds/ddsp/ddsp_config.h"
 
 #include <cmath>
 

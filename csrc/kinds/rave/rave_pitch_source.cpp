@@ -1,4 +1,4 @@
-#include "models/rave_pitch_source.h"
+#include "kinds/rave/rave_pitch_source.h"
 
 #include <cmath>
 #include <cstddef>

@@ -1,4 +1,4 @@
-#include "models/rave_encoder.h"
+#include "kinds/rave/rave_encoder.h"
 
 #include <algorithm>
 #include <cstring>

@@ -22,8 +22,8 @@
 #include "dsp/filtered_noise.h"
 #include "dsp/harmonic_oscillator.h"
 #include "format/model_file.h"
-#include "models/ddsp_config.h"
-#include "models/ddsp_network.h"
+#include "kinds/ddsp/ddsp_config.h"
+#include "kinds/ddsp/ddsp_network.h"
 #include "util/error.h"
 
 namespace rt_synth {

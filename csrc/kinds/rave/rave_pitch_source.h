@@ -32,7 +32,7 @@
 
 #include <vector>
 
-#include "models/rave_config.h"
+#include "kinds/rave/rave_config.h"
 #include "util/error.h"
 
 namespace rt_synth {

@@ -21,8 +21,8 @@
 #include "format/model_file.h"
 #include "layers/cached_conv1d.h"
 #include "layers/cached_conv_transpose1d.h"
-#include "models/rave_config.h"
-#include "models/rave_residual.h"
+#include "kinds/rave/rave_config.h"
+#include "kinds/rave/rave_residual.h"
 #include "util/aligned_buffer.h"
 #include "util/error.h"
 

@@ -23,7 +23,7 @@
 
 #include "format/model_file.h"
 #include "layers/cached_conv1d.h"
-#include "models/rave_config.h"
+#include "kinds/rave/rave_config.h"
 #include "util/aligned_buffer.h"
 #include "util/error.h"
 

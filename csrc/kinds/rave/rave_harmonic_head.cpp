@@ -1,4 +1,4 @@
-#include "models/rave_harmonic_head.h"
+#include "kinds/rave/rave_harmonic_head.h"
 
 #include <cmath>
 #include <string>

@@ -31,7 +31,7 @@
 // the tracker's newest frame (what encode/process tracked last; (f0_min, 0) after reset, i.e.
 // no excitation), the same for every frame of the call.
 //
-// Harmonic head (config().harmonics > 0, csrc/models/rave_harmonic_head.h): runs on the frame's
+// Harmonic head (config().harmonics > 0, csrc/kinds/rave/rave_harmonic_head.h): runs on the frame's
 // z (+ f0, periodicity, + loudness as the file says). Its loudness input (harmonic_loudness) is
 // the mean square of the tracker's window of frame t (W samples ending at t·R − 1: the
 // StreamingYin's running Σx², YinFrame::energy) in dB mapped by the file's loudness_floor_db and
@@ -46,12 +46,12 @@
 #include <string>
 
 #include "format/model_file.h"
-#include "models/rave_config.h"
-#include "models/rave_decoder.h"
-#include "models/rave_encoder.h"
-#include "models/rave_harmonic_head.h"
-#include "models/rave_pitch_source.h"
-#include "models/rave_pqmf.h"
+#include "kinds/rave/rave_config.h"
+#include "kinds/rave/rave_decoder.h"
+#include "kinds/rave/rave_encoder.h"
+#include "kinds/rave/rave_harmonic_head.h"
+#include "kinds/rave/rave_pitch_source.h"
+#include "kinds/rave/rave_pqmf.h"
 #include "transfer/streaming_yin.h"
 #include "util/aligned_buffer.h"
 #include "util/error.h"

@@ -1,4 +1,4 @@
-#include "models/rave_model.h"
+#include "kinds/rave/rave_model.h"
 
 #include <algorithm>
 #include <cmath>

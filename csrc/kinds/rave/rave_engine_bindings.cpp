@@ -1,4 +1,4 @@
-#include "bindings/rave_engine_bindings.h"
+#include "kinds/rave/rave_engine_bindings.h"
 
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "rave_engine/rave_engine.h"
+#include "kinds/rave/rave_engine.h"
 
 namespace py = pybind11;
 using rt_synth::Error;

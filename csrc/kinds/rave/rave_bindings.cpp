@@ -1,4 +1,4 @@
-#include "bindings/rave_bindings.h"
+#include "kinds/rave/rave_bindings.h"
 
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
@@ -8,7 +8,7 @@
 #include <string>
 
 #include "format/model_file.h"
-#include "models/rave_model.h"
+#include "kinds/rave/rave_model.h"
 
 namespace py = pybind11;
 using namespace rt_synth;

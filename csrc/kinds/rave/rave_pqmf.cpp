@@ -1,4 +1,4 @@
-#include "models/rave_pqmf.h"
+#include "kinds/rave/rave_pqmf.h"
 
 #include "format/layer_loader.h"
 

@@ -1,4 +1,4 @@
-#include "models/rave_config.h"
+#include "kinds/rave/rave_config.h"
 
 #include <cmath>
 #include <cstdio>

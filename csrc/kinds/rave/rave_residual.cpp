@@ -1,4 +1,4 @@
-#include "models/rave_residual.h"
+#include "kinds/rave/rave_residual.h"
 
 #include <cstring>
 

@@ -1,4 +1,4 @@
-#include "bindings/model_bindings.h"
+#include "kinds/ddsp/ddsp_model_bindings.h"
 
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
@@ -16,7 +16,7 @@
 #include "dsp/filtered_noise.h"
 #include "dsp/harmonic_oscillator.h"
 #include "format/model_file.h"
-#include "models/ddsp_model.h"
+#include "kinds/ddsp/ddsp_model.h"
 
 namespace py = pybind11;
 using namespace rt_synth;

@@ -11,7 +11,7 @@
 #include "layers/gru.h"
 #include "layers/layer_norm.h"
 #include "layers/linear.h"
-#include "models/ddsp_config.h"
+#include "kinds/ddsp/ddsp_config.h"
 #include "util/aligned_buffer.h"
 #include "util/error.h"
 

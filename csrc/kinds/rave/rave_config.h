@@ -45,7 +45,7 @@ struct RaveConfig {
   int latent_count = 0;
   float latent_offset_range = 3.f;
   float latent_scale_max = 2.f;
-  // Pitch source (docs/rave.md "Pitch source", csrc/models/rave_pitch_source.h): optional keys,
+  // Pitch source (docs/rave.md "Pitch source", csrc/kinds/rave/rave_pitch_source.h): optional keys,
   // absent = none (files written before it load unchanged). Read in double from float64 keys:
   // the tracker's lag range and the excitation's harmonic count must come out exactly as in
   // PyTorch.
@@ -56,7 +56,7 @@ struct RaveConfig {
   double pitch_gate_low = 0.5, pitch_gate_high = 0.85;  // periodicity → gate 0..1
   double pitch_level = 0.1;            // RMS of the voiced excitation
   static constexpr int kMaxPitchWindow = 8192;  // YIN window = ceil(SR / f0_min) samples
-  // Harmonic head (docs/rave.md "Harmonic head", csrc/models/rave_harmonic_head.h): optional
+  // Harmonic head (docs/rave.md "Harmonic head", csrc/kinds/rave/rave_harmonic_head.h): optional
   // keys rt_synth.rave.harmonics (H, 0 or absent = none; needs the pitch source) and
   // rt_synth.rave.harmonic_channels (C), and the optional keys of the DDSP-style head below.
   int harmonics = 0;

@@ -1,4 +1,4 @@
-#include "bindings/rave_synth_bindings.h"
+#include "kinds/rave/rave_synth_bindings.h"
 
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "rave_engine/rave_synth.h"
+#include "kinds/rave/rave_synth.h"
 
 namespace py = pybind11;
 using rt_synth::Error;

@@ -1,4 +1,4 @@
-#include "rave_engine/rave_engine.h"
+#include "kinds/rave/rave_engine.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "models/ddsp_model.h"
+#include "kinds/ddsp/ddsp_model.h"
 
 #include <algorithm>
 #include <cmath>

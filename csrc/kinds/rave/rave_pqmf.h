@@ -11,7 +11,7 @@
 #include "format/model_file.h"
 #include "layers/cached_conv1d.h"
 #include "layers/cached_conv_transpose1d.h"
-#include "models/rave_config.h"
+#include "kinds/rave/rave_config.h"
 #include "util/error.h"
 
 namespace rt_synth {
