@@ -33,6 +33,10 @@ if ! "$PY" -c 'import torch, sys; sys.exit(0 if torch.__version__.startswith("2.
 fi
 "$PY" -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.12" cmake ninja build  # build: scripts/build_dist.sh
 "$PY" -m pip install -q "pedalboard==0.9.26" mido  # a VST3 host for tests/plugins/test_dpf_vst3.py
+# the .nam reference for tests/kinds/effect/test_nam_import.py (tests only), after the pinned
+# torch so that it cannot pull a CUDA torch; 0.12.3 writes the 0.5.x .nam format of the
+# community captures (0.13 dropped the presets and cannot read 0.5.x files)
+"$PY" -m pip install -q "neural-amp-modeler==0.12.3"
 echo "setup: installing rt-synth (compiling the C++ core)"
 "$PY" -m pip install -q --no-build-isolation -e ".[train,live,dev]"
 "$PY" -c 'from rt_synth import _core; print("setup: core", _core.version(), "ready")'

@@ -14,6 +14,8 @@ Error LSTM::set_weights(const float* weight_ih, const float* weight_hh, const fl
       !whh_.pack(weight_hh, bias_hh, 4 * hidden_size, hidden_size))
     return make_error(ErrorCode::kTooLarge, "LSTM: allocation failed");
   g_ = hidden_size;
+  h0_.allocate(0);  // sized for the old G: back to zeros
+  c0_.allocate(0);
   if (max_batch_ > 0) return prepare(max_batch_);
   return Error::none();
 }
@@ -29,9 +31,29 @@ Error LSTM::prepare(int max_batch) noexcept {
   return Error::none();
 }
 
+Error LSTM::set_initial_state(const float* h0, const float* c0) noexcept {
+  if (g_ <= 0) return make_error(ErrorCode::kInvalidArgument, "LSTM: set_weights before set_initial_state");
+  const std::size_t g = static_cast<std::size_t>(g_);
+  h0_.allocate(0);
+  c0_.allocate(0);
+  if ((h0 && !h0_.allocate(g)) || (c0 && !c0_.allocate(g)))
+    return make_error(ErrorCode::kTooLarge, "LSTM: allocation failed");
+  for (std::size_t k = 0; h0 && k < g; ++k)
+    h0_[k] = (h0[k] == h0[k]) ? std::fmin(std::fmax(h0[k], -1.f), 1.f) : 0.f;
+  for (std::size_t k = 0; c0 && k < g; ++k)
+    c0_[k] = (c0[k] == c0[k]) ? std::fmin(std::fmax(c0[k], -kCellBound), kCellBound) : 0.f;
+  reset();
+  return Error::none();
+}
+
 void LSTM::reset() noexcept {
   h_.zero();
   c_.zero();
+  const std::size_t g = static_cast<std::size_t>(g_);
+  for (int b = 0; b < max_batch_; ++b) {
+    if (!h0_.empty()) std::memcpy(h_.data() + b * g, h0_.data(), sizeof(float) * g);
+    if (!c0_.empty()) std::memcpy(c_.data() + b * g, c0_.data(), sizeof(float) * g);
+  }
 }
 
 void LSTM::step(const float* x, float* out, int batch) noexcept {

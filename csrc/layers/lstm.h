@@ -20,7 +20,11 @@ class LSTM {
                     const float* bias_hh, int input_size, int hidden_size) noexcept;
   // Allocates state and scratch for up to max_batch voices and zeroes the state.
   Error prepare(int max_batch) noexcept;
-  void reset() noexcept;  // h = c = 0 for every voice
+  // The state reset() returns every voice to: h0/c0 [G] each, nullptr = zeros (the default;
+  // Neural Amp Modeler's LSTM stores a learned one). Call after set_weights (which drops it).
+  // Sanitised: NaN → 0, h within ±1, c within ±kCellBound. Allocates.
+  Error set_initial_state(const float* h0, const float* c0) noexcept;
+  void reset() noexcept;  // h = h0, c = c0 (zeros unless set) for every voice
 
   // x [batch][input_size] → updates voices 0..batch−1; writes h' to out [batch][G] if out
   // is not null. Real-time safe. h stays in [−1, 1] and c in ±kCellBound, NaN → 0.
@@ -35,6 +39,7 @@ class LSTM {
   int g_ = 0, max_batch_ = 0;
   PackedMatrix wih_, whh_;                // [4G × in], [4G × G], biases folded in
   AlignedBuffer<float> h_, c_, gi_, gh_;  // [max_batch][G] ×2, [max_batch][4G] ×2
+  AlignedBuffer<float> h0_, c0_;          // [G] each, or empty: zeros
 };
 
 }  // namespace rt_synth

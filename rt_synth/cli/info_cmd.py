@@ -69,4 +69,9 @@ def run(args) -> int:
     for k, v in sorted(d["metadata"].items()):
         if k.startswith(("ddsp.", "rave.", "control.")) or k == "feature_delay_samples":
             print(f"  {k:32s} {v}")
+    nam = {k[len("effect.nam."):]: v for k, v in meta.items() if k.startswith("effect.nam.")}
+    if nam:  # imported from a Neural Amp Modeler capture (rt-synth import)
+        print(f"  imported from   NAM {nam.pop('architecture', '?')} (.nam format {nam.pop('version', '?')})")
+        for k, v in sorted(nam.items()):
+            print(f"  nam.{k:28s} {v:.3f}" if isinstance(v, float) else f"  nam.{k:28s} {v}")
     return 0

@@ -13,6 +13,7 @@ COMMAND_MODULES = [
     "rt_synth.cli.data_cmd",
     "rt_synth.cli.train_cmd",
     "rt_synth.cli.export_cmd",
+    "rt_synth.cli.import_cmd",
     "rt_synth.cli.transfer_cmd",
     "rt_synth.cli.info_cmd",
     "rt_synth.cli.models_cmd",

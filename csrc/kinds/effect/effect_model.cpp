@@ -45,8 +45,21 @@ Error EffectModel::fromFile(const ModelFile& file, std::unique_ptr<EffectModel>&
     }
     const int G = static_cast<int>(m->cfg_.hidden_size);
     m->lstm_.resize(m->cfg_.num_layers);
-    for (std::size_t k = 0; k < m->lstm_.size(); ++k)
-      if (Error e = load_lstm(file, "lstm.l" + std::to_string(k), k == 0 ? 1 : G, G, m->lstm_[k])) return e;
+    for (std::size_t k = 0; k < m->lstm_.size(); ++k) {
+      const std::string p = "lstm.l" + std::to_string(k);
+      if (Error e = load_lstm(file, p, k == 0 ? 1 : G, G, m->lstm_[k])) return e;
+      // optional learned initial state (a Neural Amp Modeler LSTM); absent = zeros
+      const float* init[2] = {nullptr, nullptr};
+      const char* names[2] = {".h0", ".c0"};
+      for (int s = 0; s < 2; ++s) {
+        if (!file.has_tensor(p + names[s])) continue;
+        TensorView v;
+        if (Error e = file.tensor(p + names[s], {G}, v)) return e;
+        init[s] = v.data;
+      }
+      if (init[0] || init[1])
+        if (Error e = m->lstm_[k].set_initial_state(init[0], init[1])) return e;
+    }
     if (Error e = load_linear(file, "head", 1, G, m->head_)) return e;
     out = std::move(m);
     return Error::none();
@@ -85,7 +98,7 @@ void EffectModel::reset() noexcept {
     DenormalGuard guard;
     wavenet_->reset();
   }
-  for (LSTM& l : lstm_) l.reset();
+  for (LSTM& l : lstm_) l.reset();  // to the file's initial state (zeros unless it has one)
 }
 
 void EffectModel::process(const float* in, float* out, int n) noexcept {

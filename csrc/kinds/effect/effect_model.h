@@ -1,8 +1,9 @@
 #pragma once
 // Kind "effect": waveform in, waveform out (docs/effect-models.md). Two architectures:
 // "lstm" (rt_synth/kinds/effect/model/lstm.py: per sample, an LSTM stack over the input and a
-// linear head, plus the input when `skip` is set) and "wavenet" (wavenet.h). Latency 0; any
-// block size.
+// linear head, plus the input when `skip` is set; optional tensors lstm.l{k}.h0/.c0 give the
+// state reset() returns to, as a Neural Amp Modeler LSTM has, absent = zeros) and "wavenet"
+// (wavenet.h). Latency 0; any block size.
 //
 // Real time: prepare() allocates; process() and reset() do not allocate, lock or throw, and
 // flush denormals for their duration. Input is sanitised (NaN → 0, clamped to ±kInputBound)
@@ -38,7 +39,7 @@ class EffectModel {
   static Error load(const std::string& path, std::unique_ptr<EffectModel>& out) noexcept;
 
   Error prepare() noexcept;  // allocates the state; the model is then ready at any block size
-  void reset() noexcept;     // silence: zero state
+  void reset() noexcept;     // silence: the initial state (zeros unless the file gives one)
   // in[n] → out[n] (may alias). Real-time safe; needs prepare().
   void process(const float* in, float* out, int n) noexcept;
 

@@ -1,6 +1,11 @@
 """Per-sample recurrent effect model (Wright et al. 2020; GuitarML): an LSTM over the input
 samples and a linear head, plus the input itself when skip is on, so that the network
-learns the difference the device makes. Streams with its (h, c) state."""
+learns the difference the device makes. Streams with its (h, c) state.
+
+The state starts at zero, unless the model has a learned initial state: parameters h0, c0
+[num_layers, hidden] (Neural Amp Modeler's LSTM keeps one; rt_synth/kinds/effect/nam_import.py).
+They exist when a state dict that holds them is loaded (or with initial_state=True), so our
+own models and their checkpoints keep exactly the zero start and state dict they had."""
 from __future__ import annotations
 
 from typing import Tuple
@@ -10,13 +15,36 @@ from torch import nn
 
 
 class LSTMEffect(nn.Module):
-    def __init__(self, hidden_size: int, num_layers: int = 1, skip: bool = True):
+    def __init__(self, hidden_size: int, num_layers: int = 1, skip: bool = True,
+                 initial_state: bool = False):
         super().__init__()
         self.lstm = nn.LSTM(1, hidden_size, num_layers, batch_first=True)
         self.head = nn.Linear(hidden_size, 1)
         self.skip = skip
+        if initial_state:
+            self._add_initial_state()
+        self._register_load_state_dict_pre_hook(self._adopt_initial_state)
+
+    @property
+    def has_initial_state(self) -> bool:
+        return hasattr(self, "h0")
+
+    def _add_initial_state(self) -> None:
+        shape = (self.lstm.num_layers, self.lstm.hidden_size)
+        w = self.head.weight
+        self.h0 = nn.Parameter(torch.zeros(shape, dtype=w.dtype, device=w.device))
+        self.c0 = nn.Parameter(torch.zeros(shape, dtype=w.dtype, device=w.device))
+
+    def _adopt_initial_state(self, state_dict, prefix, *args) -> None:
+        # a state dict with h0/c0 (an imported NAM LSTM) gives this model an initial state
+        if prefix + "h0" in state_dict and not self.has_initial_state:
+            self._add_initial_state()
 
     def initial_state(self, batch: int) -> Tuple[torch.Tensor, torch.Tensor]:
+        if self.has_initial_state:
+            shape = (self.lstm.num_layers, batch, self.lstm.hidden_size)
+            return (self.h0[:, None].expand(shape).contiguous(),
+                    self.c0[:, None].expand(shape).contiguous())
         z = torch.zeros(self.lstm.num_layers, batch, self.lstm.hidden_size,
                         dtype=self.head.weight.dtype, device=self.head.weight.device)
         return z, z.clone()
@@ -30,5 +58,5 @@ class LSTMEffect(nn.Module):
         return y, new
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """x [B, N] → y [B, N], from a zero state."""
+        """x [B, N] → y [B, N], from the initial state (zeros unless the model has one)."""
         return self.step(x, self.initial_state(x.shape[0]))[0]
