@@ -168,6 +168,22 @@ def test_effect_matches_c_abi_after_latency(effect, rate, block):
     assert np.abs(y[:, :m] - ref[:, lat:]).max() <= TOL
 
 
+@pytest.mark.parametrize("rate,block", [(48000, 512), (44100, 333)])
+def test_shipped_amp_effect_in_a_vst3_host(embed_build, rate, block):
+    """The shipped effect model (kind "effect", overdrive-effect) as the DAW loads it: its VST3
+    effect in pedalboard plays what the C ABI plays, at the model's rate and at 44.1 kHz."""
+    fx = pedalboard.load_plugin(str(vst3_bundle(embed_build, "effect", stem="overdrive-effect")))
+    model = VIOLIN.parent / "overdrive-effect.rtsynth"
+    x = transfer_clip(rate)
+    fx.reset()
+    y = fx(x, rate, buffer_size=block)
+    ref, lat = c_abi_transfer(model, x, rate, block)
+    assert fx.reported_latency_samples == lat and (lat == 0) == (rate == 48000)
+    assert np.abs(ref[:, lat:]).max() > 0.05
+    m = x.shape[1] - lat
+    assert np.abs(y[:, :m] - ref[:, lat:]).max() <= TOL
+
+
 BAD_MODEL_SCRIPT = r"""
 import json, sys, numpy as np, pedalboard, mido
 p = pedalboard.load_plugin(sys.argv[1])

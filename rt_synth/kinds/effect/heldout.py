@@ -1,6 +1,6 @@
 """Error-to-signal ratio of an effect model on pairs it never saw.
 
-    python3 -m rt_synth.kinds.effect.heldout RUN_OR_CHECKPOINT_OR_RTSYNTH PAIRS [--json]
+    python3 -m rt_synth.kinds.effect.heldout RUN_OR_CHECKPOINT_OR_RTSYNTH PAIRS [--json] [--esr-only]
 
 A native .rtsynth file runs in the C++ core (as users play it); a run or checkpoint in PyTorch.
 
@@ -8,7 +8,9 @@ Both splits of PAIRS (render them with another seed than the training pairs: `rt
 pairs render --seed 2 ...`), each run from silence over the whole signal as a stream runs it.
 Figures: ESR (plain, as Wright et al. report it), ESR with pre-emphasis REPORT_PRE_EMPHASIS
 (fixed, so that a checkpoint and its .rtsynth report the same figure whatever the training
-loss used), and the error in dB below the target (10·log10 ESR)."""
+loss used), and the error in dB below the target (10·log10 ESR); then, by trackers independent of
+the model, the f0 error (pYIN, cents), the loudness error (dB) and the mel-cepstral distance (dB)
+of its output to the device's (--esr-only skips these: pYIN takes minutes)."""
 from __future__ import annotations
 
 import argparse
@@ -20,7 +22,19 @@ import numpy as np
 REPORT_PRE_EMPHASIS = 0.95
 
 
-def evaluate(model_path: str, pairs: str) -> dict:
+def _perceptual(reference: np.ndarray, pred: np.ndarray, sr: int) -> dict:
+    """What a listener would notice, by trackers independent of the model: f0 error (cents,
+    pYIN) and loudness error (dB) where the reference is voiced/loud, and the mel-cepstral
+    distance (dB) of the model's output to the device's."""
+    from rt_synth.eval.mel_cepstrum import mel_cepstral_distance
+    from rt_synth.eval.resynthesis import score
+
+    s = score(reference.astype(np.float32), pred.astype(np.float32), sr)
+    mcd, _ = mel_cepstral_distance(reference, pred, sr)
+    return {"f0_error_cents": s.f0_median_cents, "loudness_error_db": s.loudness_mean_abs_db, "mcd_db": mcd}
+
+
+def evaluate(model_path: str, pairs: str, perceptual: bool = True) -> dict:
     import torch
 
     from rt_synth.data.pairs import load_pairs
@@ -59,7 +73,7 @@ def evaluate(model_path: str, pairs: str) -> dict:
         t, p = torch.from_numpy(y), torch.from_numpy(pred)
         e = float(esr(t, p))
         a = REPORT_PRE_EMPHASIS
-        rows[split] = {"seconds": len(x) / sr, "esr": e,
+        rows[split] = {"seconds": len(x) / sr, "esr": e, **(_perceptual(y, pred, sr) if perceptual else {}),
                        "esr_pre_emphasis": float(esr(pre_emphasis(t, a), pre_emphasis(p, a))),
                        "error_db": float(10 * np.log10(max(e, 1e-20))),
                        "peak": float(np.max(np.abs(pred)))}
@@ -76,11 +90,12 @@ def main(argv=None) -> int:
     ap.add_argument("model", help="run folder, checkpoint or native .rtsynth of an effect model")
     ap.add_argument("pairs", help="pairs folder the model never saw")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--esr-only", action="store_true", help="skip the pYIN/loudness/MCD figures (minutes)")
     args = ap.parse_args(argv)
     from rt_synth.errors import UserError
 
     try:
-        r = evaluate(args.model, args.pairs)
+        r = evaluate(args.model, args.pairs, perceptual=not args.esr_only)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -89,7 +104,9 @@ def main(argv=None) -> int:
         return 0
     print(f"{r['model']} ({r['arch']}, {r['runtime']}) on {r['pairs']}")
     for split, row in r["splits"].items():
-        print(f"  {split:6s} {row['seconds']:7.1f} s  ESR {row['esr']:.5f} ({row['error_db']:.1f} dB)"
+        perc = (f"  f0 {row['f0_error_cents']:.1f} cents  loudness {row['loudness_error_db']:.2f} dB  "
+                f"MCD {row['mcd_db']:.2f} dB" if "mcd_db" in row else "")
+        print(f"  {split:6s} {row['seconds']:7.1f} s  ESR {row['esr']:.5f} ({row['error_db']:.1f} dB){perc}"
               f"  pre-emphasised {row['esr_pre_emphasis']:.5f}  peak {row['peak']:.3f}")
     print(f"  pooled ESR {r['esr']:.5f} ({r['error_db']:.1f} dB)")
     return 0

@@ -107,6 +107,8 @@ def test_training_learns_resumes_and_exports_its_checkpoint(tmp_path, pairs_dir,
     figures = evaluate(str(run), str(held))
     assert 0 < figures["esr"] < 1.5 and np.isfinite(figures["error_db"])
     assert set(figures["splits"]) == {"train", "valid"}
+    v = figures["splits"]["valid"]  # the independent trackers' figures ride along
+    assert np.isfinite(v["loudness_error_db"]) and v["loudness_error_db"] >= 0 and v["mcd_db"] > 0
     r = _cli("export", str(run), "--out", str(tmp_path / "fx"), "--formats", "checkpoint")
     assert r.returncode == 0 and (tmp_path / "fx.pt").is_file()
     r = _cli("export", str(run), "--out", str(tmp_path / "fx2"))  # all formats

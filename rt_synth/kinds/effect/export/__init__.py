@@ -1,1 +1,1 @@
-"""Effect exports: native .rtsynth (the core plays the lstm arch so far)."""
+"""Effect exports: native .rtsynth (the core, C ABI and plugins), TorchScript (nn~), ONNX."""
