@@ -60,7 +60,7 @@ def register(sub) -> None:
 
 
 def _register_pairs(cmds) -> None:
-    from rt_synth.data.pairs import CHAINS
+    from rt_synth.data.pairs import CHAINS, KNOB_CHAINS
 
     p = cmds.add_parser("pairs", help="dry/wet pairs for effect models (reamp signal, align, render)",
                         description="Pairs for `rt-synth train effect`: write the test signal to "
@@ -85,7 +85,11 @@ def _register_pairs(cmds) -> None:
     r = acts.add_parser("render", help="render pairs through a reference effect chain (sox)",
                         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     r.add_argument("--out", required=True, help="pairs folder (created)")
-    r.add_argument("--chain", default="overdrive", choices=sorted(CHAINS))
+    r.add_argument("--chain", default="overdrive", choices=sorted([*CHAINS, *KNOB_CHAINS]))
+    r.add_argument("--knobs", type=int, default=None, metavar="N",
+                   help="render each split at N random knob settings (a chain with knobs: "
+                        "overdrive → overdrive-knobs, gain and tone; 4 for a -knobs chain); "
+                        "the knob values are stored with the pairs for conditioned models")
     r.add_argument("--seconds", type=float, default=180.0, help="DI guitar after the test tones")
     r.add_argument("--seed", type=int, default=0, help="another seed → other phrases (held-out pairs)")
     r.add_argument("--sample-rate", type=int, default=48000)
@@ -122,8 +126,9 @@ def _pairs_render(args) -> int:
     from rt_synth.data.pairs import render_effect_pairs
 
     out = render_effect_pairs(args.out, args.seconds, args.seed, args.chain, args.sample_rate,
-                              args.valid_fraction)
-    print(f"rendered pairs through {args.chain!r} to {out}")
+                              args.valid_fraction, knob_settings=args.knobs)
+    chain = args.chain if args.knobs is None or args.chain.endswith("-knobs") else args.chain + "-knobs"
+    print(f"rendered pairs through {chain!r} to {out}")
     return 0
 
 

@@ -15,6 +15,13 @@ A pairs folder::
     PAIRS/train/input.wav     dry, float32 mono
     PAIRS/train/target.wav    wet, the same length, aligned to input sample for sample
     PAIRS/valid/...           the last valid_fraction of the audio, the same way
+
+Pairs with knobs (a chain of KNOB_CHAINS, e.g. "overdrive-knobs"; docs/effect-models.md,
+"Knobs"): each split's dry audio rendered at several knob settings, one after the other in
+input.wav / target.wav, and PAIRS/SPLIT/knobs.json saying which: {"names": [...], "runs":
+[{"start": sample, "length": samples, "values": [one per knob, in its units]}, ...]};
+pairs.json's "knobs" lists each knob's name, min, max and default. load_pairs reads such a
+folder as any other (the knobs ignored); load_pair_knobs gives its knobs.
 """
 from __future__ import annotations
 
@@ -42,6 +49,23 @@ CHAINS = {
                   "lowpass", "5200", "gain", "-4"],
     "clean-eq": ["bass", "-4", "equalizer", "1500", "0.9q", "+4", "treble", "+2", "gain", "-6"],
 }
+
+# Chains with knobs: sox arguments as a function of the knob values, and the knobs' table.
+# "overdrive-knobs": the overdrive's drive (sox overdrive gain, dB) and a treble shelf after it
+# (tone, dB at 3 kHz), the level lowered so that the loudest setting stays under full scale.
+OVERDRIVE_KNOBS = ({"name": "gain", "min": 5.0, "max": 30.0, "default": 16.0},
+                   {"name": "tone", "min": -6.0, "max": 6.0, "default": 0.0})
+
+
+def _overdrive_knobs(gain: float, tone: float) -> list:
+    return ["highpass", "120", "equalizer", "720", "1.2q", "+6", "overdrive", f"{gain:.4f}", "10",
+            "lowpass", "5200", "treble", f"{tone:+.4f}", "3000", "gain", "-8"]
+
+
+KNOB_CHAINS = {
+    "overdrive-knobs": {"knobs": OVERDRIVE_KNOBS, "sox": _overdrive_knobs},
+}
+DEFAULT_KNOB_SETTINGS = 4  # settings per split of a chain with knobs, unless told
 
 
 @dataclass(frozen=True)
@@ -262,6 +286,30 @@ def load_pairs(path: str | Path, split: str) -> tuple:
     return arrays[0], arrays[1], int(info["sample_rate"])
 
 
+def load_pair_knobs(path: str | Path, split: str) -> tuple | None:
+    """(knobs table [{"name", "min", "max", "default"}], runs [{"start", "length", "values"}])
+    of one split of a pairs folder with knobs; None for pairs without knobs. The runs cover the
+    split's samples in order; errors name the file."""
+    path = Path(path)
+    info = json.loads((path / "pairs.json").read_text())
+    table = info.get("knobs")
+    if not table:
+        return None
+    f = path / split / "knobs.json"
+    try:
+        runs = json.loads(f.read_text())["runs"]
+    except Exception as exc:
+        raise UserError(f"{f}: cannot read the knob values of {path}'s {split} split ({exc}); "
+                        f"render the pairs again") from exc
+    pos = 0
+    for r in runs:
+        if r["start"] != pos or r["length"] <= 0 or len(r["values"]) != len(table):
+            raise UserError(f"{f}: run {r} does not continue at sample {pos} with "
+                            f"{len(table)} knob values")
+        pos += r["length"]
+    return [dict(k) for k in table], runs
+
+
 def read_mono_at(path: str | Path) -> tuple:
     import soundfile as sf
 
@@ -287,19 +335,22 @@ def align_recording(dry_path: str | Path, wet_path: str | Path, out: str | Path,
     return write_pairs(out, dry, wet, sr, meta, valid_fraction), al
 
 
-def apply_sox_chain(x: np.ndarray, sample_rate: int, chain: str) -> np.ndarray:
-    """x through the sox effects of CHAINS[chain], the same length, float32."""
+def apply_sox_chain(x: np.ndarray, sample_rate: int, chain: str, effects: list | None = None) -> np.ndarray:
+    """x through the sox effects of CHAINS[chain] (or `effects`, sox arguments), the same
+    length, float32."""
     import soundfile as sf
 
-    if chain not in CHAINS:
-        raise UserError(f"unknown effect chain {chain!r}; choose from {', '.join(CHAINS)}")
+    if effects is None and chain not in CHAINS:
+        raise UserError(f"unknown effect chain {chain!r}; choose from "
+                        f"{', '.join([*CHAINS, *KNOB_CHAINS])}")
+    effects = CHAINS[chain] if effects is None else effects
     exe = shutil.which("sox")
     if exe is None:
         raise UserError("sox is not installed: apt-get install sox (scripts/setup.sh does)")
     with tempfile.TemporaryDirectory(prefix="rt-synth-pairs-") as tmp:
         src, dst = Path(tmp) / "dry.wav", Path(tmp) / "wet.wav"
         sf.write(src, x, sample_rate, subtype="FLOAT")
-        cmd = [exe, "-D", "-V1", str(src), "-e", "floating-point", "-b", "32", str(dst), *CHAINS[chain]]
+        cmd = [exe, "-D", "-V1", str(src), "-e", "floating-point", "-b", "32", str(dst), *effects]
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
             raise UserError(f"sox failed ({' '.join(cmd)}): {r.stderr.strip()}")
@@ -307,9 +358,72 @@ def apply_sox_chain(x: np.ndarray, sample_rate: int, chain: str) -> np.ndarray:
     return y[: len(x)] if len(y) >= len(x) else np.pad(y, (0, len(x) - len(y)))
 
 
+def knob_settings(table, count: int, rng: np.random.Generator) -> list:
+    """`count` knob settings spread over each knob's range: per knob a random permutation of
+    count equal strata, a uniform draw within each (a Latin hypercube)."""
+    cols = []
+    for k in table:
+        u = (rng.permutation(count) + rng.uniform(0, 1, count)) / count
+        cols.append(k["min"] + u * (k["max"] - k["min"]))
+    return [[float(c[i]) for c in cols] for i in range(count)]
+
+
+def render_knob_pairs(out: str | Path, seconds: float, seed: int = 0, chain: str = "overdrive-knobs",
+                      sample_rate: int = 48000, valid_fraction: float = 0.1,
+                      settings: int = DEFAULT_KNOB_SETTINGS) -> Path:
+    """Rendered pairs with knobs: the reamp signal cut into train and valid, each part rendered
+    through KNOB_CHAINS[chain] at `settings` random knob settings (others per split), the
+    renders one after the other, knobs.json per split."""
+    import soundfile as sf
+
+    spec = KNOB_CHAINS[chain]
+    if settings < 1:
+        raise UserError(f"--knobs must be at least 1 setting, got {settings}")
+    if not 0.0 < valid_fraction < 0.5:
+        raise UserError(f"--valid-fraction must be in (0, 0.5), got {valid_fraction}")
+    rng = np.random.default_rng([seed, 11])
+    dry = reamp_signal(sample_rate, seed, max(0.0, seconds))
+    cut = int(len(dry) * (1 - valid_fraction))
+    out = Path(out)
+    seconds_out, gains = {}, []
+    for split, part in (("train", dry[:cut]), ("valid", dry[cut:])):
+        xs, ys, runs = [], [], []
+        for values in knob_settings(spec["knobs"], settings, rng):
+            wet = apply_sox_chain(part, sample_rate, chain, spec["sox"](*values))
+            check_signal(wet, f"the {chain!r} chain's output at {values}")
+            runs.append({"start": sum(len(a) for a in xs), "length": len(part), "values": values})
+            gains.append(_rms_db(wet) - _rms_db(part))
+            xs.append(part)
+            ys.append(wet)
+        d = out / split
+        d.mkdir(parents=True, exist_ok=True)
+        sf.write(d / "input.wav", np.concatenate(xs), sample_rate, subtype="FLOAT")
+        sf.write(d / "target.wav", np.concatenate(ys), sample_rate, subtype="FLOAT")
+        (d / "knobs.json").write_text(json.dumps(
+            {"names": [k["name"] for k in spec["knobs"]], "runs": runs}, indent=1))
+        seconds_out[split] = settings * len(part) / sample_rate
+    info = {"format": "rt-synth pairs 1", "sample_rate": int(sample_rate), "seconds": seconds_out,
+            "source": "rendered", "chain": chain, "seed": int(seed), "delay_samples": 0,
+            "peak_samples": 0, "gain_db": float(np.mean(gains)), "polarity": 1,
+            "knobs": [dict(k) for k in spec["knobs"]], "knob_settings": int(settings)}
+    (out / "pairs.json").write_text(json.dumps(info, indent=2))
+    return out
+
+
 def render_effect_pairs(out: str | Path, seconds: float, seed: int = 0, chain: str = "overdrive",
-                        sample_rate: int = 48000, valid_fraction: float = 0.1) -> Path:
-    """Rendered pairs: the reamp signal with `seconds` of DI guitar through a sox chain."""
+                        sample_rate: int = 48000, valid_fraction: float = 0.1,
+                        knob_settings: int | None = None) -> Path:
+    """Rendered pairs: the reamp signal with `seconds` of DI guitar through a sox chain. A
+    chain with knobs (KNOB_CHAINS), or knob_settings given for a chain that has a knob form
+    (CHAIN-knobs), renders pairs with knobs (render_knob_pairs)."""
+    if knob_settings is not None and chain not in KNOB_CHAINS:
+        if chain + "-knobs" not in KNOB_CHAINS:
+            raise UserError(f"chain {chain!r} has no knobs; chains with knobs: "
+                            f"{', '.join(KNOB_CHAINS)}")
+        chain += "-knobs"
+    if chain in KNOB_CHAINS:
+        return render_knob_pairs(out, seconds, seed, chain, sample_rate, valid_fraction,
+                                 knob_settings or DEFAULT_KNOB_SETTINGS)
     dry = reamp_signal(sample_rate, seed, max(0.0, seconds))
     wet = apply_sox_chain(dry, sample_rate, chain)
     check_signal(wet, f"the {chain!r} chain's output")

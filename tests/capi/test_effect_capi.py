@@ -131,3 +131,44 @@ def test_hostile_input_is_finite_and_under_the_ceiling(effect_model):
     fresh.set_param("output_ceiling_db", -6.0)
     z = np.zeros(44100, np.float32)
     np.testing.assert_allclose(_run(c, z, 64)[-4410:], _run(fresh, z, 64)[-4410:], atol=1e-5)
+
+
+@pytest.mark.parametrize("arch", ["lstm", "wavenet"])
+def test_knobs_are_parameters_with_their_ranges_and_change_the_sound(tmp_path, arch):
+    """A model with knobs (docs/effect-models.md, "Knobs"): knob k is parameter 200 + k, named
+    as the knob, over its range from its default (hosts and plugins map them by name); set
+    before a block, it applies from that block, as _core.EffectModel.set_knob does."""
+    torch = pytest.importorskip("torch")
+    from rt_synth.kinds.effect.export.native import write_effect
+    from rt_synth.kinds.effect.model.config import CONFIGS
+    from rt_synth.kinds.effect.model.model import EffectModel
+
+    torch.manual_seed(1)
+    m = EffectModel(CONFIGS[f"{arch}-knobs-tiny"]).eval()
+    for p in m.parameters():
+        p.data.normal_(0, 0.3)
+    path = write_effect(m, tmp_path / "fx", "fx-knobs")
+    c = CModel(path, FORWARD)
+    p = c.params()
+    assert p["gain"] == (200, 5.0, 30.0, 16.0) and p["tone"] == (201, -6.0, 6.0, 0.0)
+    assert p["input_gain_db"] == (100, -24.0, 24.0, 0.0)
+    c.prepare(48000, 128)
+    x = _guitar(0.5)
+    core = _core.EffectModel(str(path))
+    default = _run(c, x, 128)
+    ref = core.process(x)
+    assert np.abs(ref).max() < 0.8  # under the safety stage's threshold: compared sample for sample
+    np.testing.assert_allclose(default, ref, atol=1e-6)
+    for values in ((30.0, 6.0), (5.0, -6.0)):
+        c.reset()
+        c.set_param("gain", values[0])
+        c.set_param(201, values[1])
+        assert (c.get_param("gain"), c.get_param("tone")) == values
+        y = _run(c, x, 128)
+        core.set_knob("gain", values[0])
+        core.set_knob("tone", values[1])
+        core.reset()
+        np.testing.assert_allclose(y, core.process(x), atol=1e-6)
+        assert np.abs(y - default).max() > 1e-3  # the knobs change the sound
+    c.set_param("gain", 1e6)  # clamped to the range
+    assert c.get_param("gain") == 30.0

@@ -16,6 +16,25 @@ struct PyEffectModel {
   std::unique_ptr<EffectModel> model;
 };
 
+int knobIndex(const PyEffectModel& p, const py::object& key) {
+  const EffectModel& m = *p.model;
+  if (py::isinstance<py::str>(key)) {
+    const std::string name = key.cast<std::string>();
+    const int i = m.knobIndex(name);
+    if (i < 0) {
+      std::string names;
+      for (const auto& k : m.config().knobs) names += (names.empty() ? "" : ", ") + k.name;
+      throw py::key_error("no knob '" + name + "' in this model (its knobs: " + (names.empty() ? "none" : names) + ")");
+    }
+    return i;
+  }
+  const int i = key.cast<int>();
+  if (i < 0 || i >= m.knobCount())
+    throw py::index_error("knob index " + std::to_string(i) + " out of range (the model has " +
+                          std::to_string(m.knobCount()) + " knobs)");
+  return i;
+}
+
 }  // namespace
 
 void register_effect_bindings(py::module_& m) {
@@ -34,6 +53,30 @@ void register_effect_bindings(py::module_& m) {
       .def_property_readonly("name", [](const PyEffectModel& p) { return p.model->config().name; })
       .def_property_readonly("sample_rate", [](const PyEffectModel& p) { return p.model->sampleRate(); })
       .def_property_readonly("latency", [](const PyEffectModel& p) { return p.model->latency(); })
+      .def_property_readonly("knobs",
+                             [](const PyEffectModel& p) {
+                               py::list out;
+                               for (const auto& k : p.model->config().knobs) {
+                                 py::dict d;
+                                 d["name"] = k.name;
+                                 d["min"] = k.min;
+                                 d["max"] = k.max;
+                                 d["default"] = k.def;
+                                 out.append(d);
+                               }
+                               return out;
+                             },
+                             "the knobs the model is conditioned on: [{name, min, max, default}]")
+      .def("set_knob",
+           [](PyEffectModel& p, const py::object& key, float value) {
+             const int i = knobIndex(p, key);
+             if (value != value) throw py::value_error("set_knob: NaN is not a knob value");
+             p.model->setKnob(i, value);
+           },
+           py::arg("knob"), py::arg("value"),
+           "knob (name or index) = value, clamped to its range; applies from the next process() call")
+      .def("knob", [](const PyEffectModel& p, const py::object& key) { return p.model->knob(knobIndex(p, key)); },
+           py::arg("knob"), "the knob's value (as set, clamped)")
       .def("reset", [](PyEffectModel& p) { p.model->reset(); })
       .def("process",
            [](PyEffectModel& p, py::array_t<float, py::array::c_style | py::array::forcecast> x) {

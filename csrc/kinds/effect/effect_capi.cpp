@@ -2,7 +2,9 @@
 // an alias, so hosts that open an audio effect with TRANSFER play it). At a host rate other
 // than the model's, a HostAdapter resamples around it (the model keeps its rate). Parameters:
 // input and output gain (smoothed, no zipper noise; values set before the first block after a
-// reset apply at once) and the safety stage's ceiling.
+// reset apply at once) and the safety stage's ceiling; a model with knobs (docs/effect-models.md,
+// "Knobs") adds knob k as parameter kKnobBase + k, named as the knob, over its range, from
+// the next block on (EffectModel::setKnob).
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -18,7 +20,7 @@ namespace {
 
 using rt_synth::effect::EffectModel;
 
-enum EffectParam : int32_t { kInputGainDb = 100, kOutputGainDb = 101 };
+enum EffectParam : int32_t { kInputGainDb = 100, kOutputGainDb = 101, kKnobBase = 200 };
 
 float dbToGain(float db) noexcept { return std::pow(10.f, db / 20.f); }
 
@@ -106,12 +108,15 @@ class EffectSession final : public KindSession {
         return RT_SYNTH_OK;
       case kInputGainDb: stream->in_db.store(value, std::memory_order_relaxed); return RT_SYNTH_OK;
       case kOutputGainDb: stream->out_db.store(value, std::memory_order_relaxed); return RT_SYNTH_OK;
-      default: return RT_SYNTH_ERR_INVALID_ARGUMENT;
+      default:
+        if (id >= kKnobBase && stream->model().setKnob(id - kKnobBase, value)) return RT_SYNTH_OK;
+        return RT_SYNTH_ERR_INVALID_ARGUMENT;
     }
   }
 
   float param(int32_t id) const noexcept override {
     if (id == kOutputCeilingDb) return stream->safety.ceilingDb();
+    if (id >= kKnobBase) return stream->model().knob(id - kKnobBase);
     return (id == kInputGainDb ? stream->in_db : stream->out_db).load(std::memory_order_relaxed);
   }
 
@@ -174,6 +179,9 @@ rt_synth_status openEffectSession(ModelFile& file, const OpenOptions& opt, std::
   s->params = {{kInputGainDb, "input_gain_db", -24.f, 24.f, 0.f},
                {kOutputGainDb, "output_gain_db", -40.f, 24.f, 0.f},
                ceilingParam()};
+  const auto& knobs = s->stream->model().config().knobs;
+  for (std::size_t k = 0; k < knobs.size(); ++k)
+    s->params.push_back({kKnobBase + static_cast<int32_t>(k), knobs[k].name, knobs[k].min, knobs[k].max, knobs[k].def});
   out = std::move(s);
   return RT_SYNTH_OK;
 }

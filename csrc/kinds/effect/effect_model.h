@@ -8,6 +8,14 @@
 // Real time: prepare() allocates; process() and reset() do not allocate, lock or throw, and
 // flush denormals for their duration. Input is sanitised (NaN → 0, clamped to ±kInputBound)
 // and the output is finite and within ±kOutputBound whatever the weights do.
+//
+// Knobs (docs/effect-models.md, "Knobs"): a model conditioned on K knobs (the file's
+// rt_synth.effect.knobs.names/min/max/default) reads [audio, knob_1..knob_K] per sample, each
+// knob as (value - min) / (max - min). setKnob() may be called from any thread (an atomic
+// store; clamped to the knob's range; NaN refused); process() reads the knobs once at its
+// start, so a change applies from the next process() call on, for the whole block. After a
+// reset() the history is silence at the knob values of the first block.
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -21,8 +29,15 @@
 
 namespace rt_synth::effect {
 
+struct KnobInfo {
+  std::string name;
+  float min = 0.f, max = 1.f, def = 0.f;
+};
+
 struct EffectConfig {
+  static constexpr int kMaxKnobs = 16;
   std::string name, arch;
+  std::vector<KnobInfo> knobs;
   uint32_t sample_rate = 48000;
   uint32_t hidden_size = 0, num_layers = 1;
   bool skip = true;
@@ -44,6 +59,12 @@ class EffectModel {
   void process(const float* in, float* out, int n) noexcept;
 
   const EffectConfig& config() const noexcept { return cfg_; }
+  int knobCount() const noexcept { return static_cast<int>(cfg_.knobs.size()); }
+  int knobIndex(const std::string& name) const noexcept;  // -1 when there is none
+  // Any thread, real-time safe. false (nothing changed) for an index out of range or NaN;
+  // ±inf clamp to the range's ends.
+  bool setKnob(int index, float value) noexcept;
+  float knob(int index) const noexcept;  // the value set (clamped), or the default
   int sampleRate() const noexcept { return static_cast<int>(cfg_.sample_rate); }
   int latency() const noexcept { return 0; }
   bool prepared() const noexcept { return prepared_; }
@@ -53,7 +74,14 @@ class EffectModel {
   std::vector<LSTM> lstm_;
   Linear head_;
   std::unique_ptr<WaveNet> wavenet_;
+  void readKnobs() noexcept;  // knob_[k] = normalised values of the atomics
+
   std::vector<float> h_;  // the last layer's output for one sample
+  std::vector<float> x_;  // the first layer's input for one sample: [audio, knobs]
+  std::atomic<float> knob_value_[EffectConfig::kMaxKnobs];
+  float knob_norm_[EffectConfig::kMaxKnobs] = {};
+  float warm_knobs_[EffectConfig::kMaxKnobs] = {};  // the knobs the WaveNet's silence was warmed at
+  bool fresh_ = true;                               // nothing processed since reset()
   bool prepared_ = false;
 };
 

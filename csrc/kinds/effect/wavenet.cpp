@@ -33,7 +33,10 @@ Error WaveNet::readConfig(const ModelFile& f, std::vector<WaveNetArrayConfig>& a
       const std::string p = "rt_synth.effect.wavenet." + std::to_string(a) + ".";
       WaveNetArrayConfig& c = arrays[a];
       if (Error e = readInt(f, p + "input_size", 1, 256, c.input_size)) return e;
-      if (Error e = readInt(f, p + "condition_size", 1, 1, c.condition_size)) return e;
+      if (Error e = readInt(f, p + "condition_size", 1, 17, c.condition_size)) return e;
+      if (c.condition_size != arrays[0].condition_size)
+        return outOfRange(f, p + "condition_size", std::to_string(c.condition_size),
+                          std::to_string(arrays[0].condition_size) + " (every array reads the same condition)");
       if (Error e = readInt(f, p + "head_size", 1, 256, c.head_size)) return e;
       if (Error e = readInt(f, p + "channels", 1, 256, c.channels)) return e;
       if (Error e = readInt(f, p + "kernel_size", 1, 16, c.kernel_size)) return e;
@@ -62,9 +65,15 @@ Error WaveNet::readConfig(const ModelFile& f, std::vector<WaveNetArrayConfig>& a
   return Error::none();
 }
 
-Error WaveNet::load(const ModelFile& f) noexcept {
+Error WaveNet::load(const ModelFile& f, int knobs) noexcept {
   std::vector<WaveNetArrayConfig> cfgs;
   if (Error e = readConfig(f, cfgs, head_scale_)) return e;
+  if (cfgs[0].condition_size != 1 + knobs)
+    return metadata::outOfRange(f, "rt_synth.effect.wavenet.0.condition_size", std::to_string(cfgs[0].condition_size),
+                                std::to_string(1 + knobs) + " (the audio and the file's " + std::to_string(knobs) +
+                                    " knobs)");
+  knobs_ = knobs;
+  for (float& v : knob_) v = 0.f;
   try {
     arrays_.clear();
     arrays_.resize(cfgs.size());
@@ -104,11 +113,17 @@ Error WaveNet::load(const ModelFile& f) noexcept {
     for (AlignedBuffer<float>* b : {&h_, &h2_, &z_, &zmix_, &a_, &head_, &head_in_, &tmp_, &zeros_})
       if (!b->allocate(sz)) return make_error(ErrorCode::kTooLarge, f.name() + ": out of memory for the WaveNet");
     zeros_.zero();
+    if (!cond_.allocate(static_cast<std::size_t>(1 + knobs_) * kChunk))
+      return make_error(ErrorCode::kTooLarge, f.name() + ": out of memory for the WaveNet");
   } catch (...) {
     return make_error(ErrorCode::kTooLarge, f.name() + ": out of memory building the WaveNet");
   }
   reset();
   return Error::none();
+}
+
+void WaveNet::setKnobs(const float* values) noexcept {
+  for (int k = 0; k < knobs_; ++k) knob_[k] = values[k];
 }
 
 void WaveNet::reset() noexcept {
@@ -143,6 +158,15 @@ void WaveNet::chunk(const float* x, float* y, int n) noexcept {
   float* h = h_.data();
   float* h2 = h2_.data();
   bool have_head = false;
+  // the condition: [audio, knobs] rows of n (just the audio without knobs)
+  const float* cond = x;
+  if (knobs_ > 0) {
+    float* c = cond_.data();
+    std::memcpy(c, x, sizeof(float) * n);
+    for (int k = 0; k < knobs_; ++k)
+      for (int i = 0; i < n; ++i) c[(1 + k) * n + i] = knob_[k];
+    cond = c;
+  }
   for (Array& A : arrays_) {
     const WaveNetArrayConfig& c = A.cfg;
     const int C = c.channels;
@@ -154,7 +178,7 @@ void WaveNet::chunk(const float* x, float* y, int n) noexcept {
       float* z = z_.data();
       const int mid = c.gated ? 2 * C : C;
       L.conv.process(h, z, n);              // [mid][n]
-      L.mixer.process(x, zmix_.data(), n);  // the condition is the dry input
+      L.mixer.process(cond, zmix_.data(), n);  // the condition: the dry input (and knobs)
       for (int i = 0; i < mid * n; ++i) z[i] += zmix_[i];
       float* a = a_.data();
       if (c.gated) {

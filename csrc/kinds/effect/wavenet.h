@@ -5,6 +5,9 @@
 // array k+1 reads array k's residual stream and starts its head from array k's head;
 // y = head_scale · last head. Streams at any block size (chunks of kChunk internally).
 //
+// Knobs: the condition (every layer's input mixin) is [audio, knob_1..knob_K], the knob rows
+// constant over a chunk (setKnobs); the first array's input stays the audio.
+//
 // reset() runs receptive_field zeros through the network ("pre-warm"), so each layer's
 // history holds what silence leaves there, as in the PyTorch model's zero-padded input.
 #include <memory>
@@ -31,8 +34,11 @@ class WaveNet {
   static constexpr int kMaxArrays = 4;
 
   static Error readConfig(const ModelFile& f, std::vector<WaveNetArrayConfig>& arrays, float& head_scale) noexcept;
-  Error load(const ModelFile& f) noexcept;  // reads the config and the weights; allocates
-  void reset() noexcept;                    // pre-warmed silence
+  // reads the config and the weights (condition_size must be 1 + knobs); allocates
+  Error load(const ModelFile& f, int knobs = 0) noexcept;
+  // The normalised knob values (knobs of load()) the condition carries from now on; copied.
+  void setKnobs(const float* values) noexcept;
+  void reset() noexcept;                    // pre-warmed silence (at the knobs set)
   // x [n] (already sanitised) → y [n]; any n. Real-time safe.
   void process(const float* x, float* y, int n) noexcept;
   int receptiveField() const noexcept { return receptive_field_; }
@@ -53,8 +59,11 @@ class WaveNet {
   float head_scale_ = 1.f;
   int receptive_field_ = 1;
   int max_c_ = 1;
+  int knobs_ = 0;
+  float knob_[32] = {};
   // channel-major scratch, [max_c][kChunk] (z: [2·max_c][kChunk])
   AlignedBuffer<float> h_, h2_, z_, zmix_, a_, head_, head_in_, tmp_, zeros_;
+  AlignedBuffer<float> cond_;  // the condition [1 + knobs][kChunk]: audio, then constant knob rows
 };
 
 }  // namespace rt_synth::effect

@@ -7,6 +7,9 @@
   condition_size, head_size, channels, kernel_size, dilations (array), activation, gated,
   head_bias; tensors under the PyTorch names (arrays.A.rechannel.weight, arrays.A.layers.L.
   conv.weight/bias, .input_mixer.weight, .layer1x1.weight/bias, arrays.A.head_rechannel.*).
+Knobs (a conditioned model, docs/effect-models.md "Knobs"): rt_synth.effect.knobs.names
+(strings), .min, .max, .default (float32 arrays, one entry per knob); the LSTM's first layer
+then reads 1 + K inputs and every WaveNet array's condition_size is 1 + K. Absent: no knobs.
 Extra metadata (an imported .nam's rt_synth.effect.nam.* keys, rt_synth/kinds/effect/
 nam_import.py) is written under the names given: strings as strings, numbers as float32."""
 from __future__ import annotations
@@ -31,6 +34,7 @@ def write_effect(model, path: str | Path, name: str, extra_metadata: dict | None
     w.add_uint32("rt_synth.latency_samples", 0)
     w.add_uint64("rt_synth.parameters", int(model.n_parameters))
     w.add_string("rt_synth.effect.arch", c.arch)
+    _add_knobs(w, c)
     w.add_uint32("rt_synth.effect.hidden_size", c.hidden_size)
     w.add_uint32("rt_synth.effect.num_layers", c.num_layers)
     w.add_uint32("rt_synth.effect.skip", int(bool(c.skip)))
@@ -47,6 +51,19 @@ def write_effect(model, path: str | Path, name: str, extra_metadata: dict | None
             tensors[k] = a
     finish_writer(w, tensors)
     return path
+
+
+def _add_knobs(w, c) -> None:
+    if not c.knobs:
+        return  # an unconditioned model's file is as it always was
+    for k in c.knobs:
+        lo, hi, d = float(k["min"]), float(k["max"]), float(k["default"])
+        if not (np.isfinite([lo, hi, d]).all() and lo < hi and lo <= d <= hi):
+            raise UserError(f"knob {k['name']!r}: needs finite min < max and min <= default <= max, "
+                            f"got {lo}, {hi}, {d}")
+    w.add_array("rt_synth.effect.knobs.names", [str(k["name"]) for k in c.knobs])
+    for key in ("min", "max", "default"):
+        w.add_array(f"rt_synth.effect.knobs.{key}", [float(k[key]) for k in c.knobs])
 
 
 def _add_extra(w, extra: dict | None) -> None:
@@ -67,6 +84,7 @@ def _write_wavenet(model, path, name: str, extra_metadata: dict | None = None) -
     w.add_uint32("rt_synth.latency_samples", 0)
     w.add_uint64("rt_synth.parameters", int(model.n_parameters))
     w.add_string("rt_synth.effect.arch", "wavenet")
+    _add_knobs(w, c)
     w.add_uint32("rt_synth.effect.wavenet.arrays", len(c.layers))
     w.add_float32("rt_synth.effect.wavenet.head_scale", float(c.head_scale))
     for a, la in enumerate(c.layers):

@@ -135,6 +135,14 @@ class LSTMStep(nn.Module):
 
 def streaming_step(model, offset: bool = False) -> nn.Module:
     """The EffectModel's streaming step (float32, eval)."""
+    if model.config.knobs:
+        from rt_synth.errors import UserError
+
+        raise UserError(
+            f"an effect model with knobs ({', '.join(model.config.knob_names)}) has no TorchScript "
+            f"or ONNX form yet: their streaming step lacks the knob inputs (nn~ attributes or "
+            f"extra input channels). Export the native .rtsynth (--formats native,checkpoint): "
+            f"the core, the C ABI and the plugins play its knobs (docs/effect-models.md, \"Knobs\")")
     net = model.float().eval().net
     if model.config.arch == "lstm":
         return LSTMStep(net, offset).eval()

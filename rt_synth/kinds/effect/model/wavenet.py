@@ -7,11 +7,17 @@ back into the residual stream, and its activation added to the array's head sum;
 sum rechannelled (1×1) to head_size. Array k+1 reads array k's residual stream and adds to
 its head. The output is head_scale × the last head. Valid (unpadded) convolutions: an
 output of N samples needs N + receptive_field − 1 input samples.
+
+Knobs (docs/effect-models.md, "Knobs"): the first array's input stays the audio; the
+condition becomes [audio, knob_1..knob_K] (condition_size 1 + K in every array), as NAM
+conditions its WaveNet. The zero-padded past of forward() has the knobs at their first value.
 """
 from __future__ import annotations
 
 import torch
 from torch import nn
+
+from rt_synth.kinds.effect.model.lstm import with_knobs
 
 ACTIVATIONS = {"Tanh": nn.Tanh, "ReLU": nn.ReLU, "Sigmoid": nn.Sigmoid, "Hardtanh": nn.Hardtanh}
 
@@ -64,15 +70,19 @@ class WaveNetEffect(nn.Module):
         self.head_scale = float(head_scale)
         self.receptive_field = 1 + sum((la["kernel_size"] - 1) * d for la in layers
                                        for d in la["dilations"])
+        self.n_knobs = int(layers[0]["condition_size"]) - 1
 
-    def valid(self, x: torch.Tensor) -> torch.Tensor:
-        """x [B, N] → y [B, N − receptive_field + 1]: the outputs with full history."""
-        c = x[:, None]
-        h, head = c, None
+    def valid(self, x: torch.Tensor, knobs=None) -> torch.Tensor:
+        """x [B, N] → y [B, N − receptive_field + 1]: the outputs with full history. knobs:
+        normalised, [B, K] or [B, K, N]."""
+        c = with_knobs(x, knobs, self.n_knobs)
+        h, head = c[:, :1], None
         for arr in self.arrays:
             h, head = arr(h, c, head)
         return self.head_scale * head[:, 0]
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """x [B, N] → y [B, N], the input's past taken as silence."""
-        return self.valid(nn.functional.pad(x, (self.receptive_field - 1, 0)))
+    def forward(self, x: torch.Tensor, knobs=None) -> torch.Tensor:
+        """x [B, N] → y [B, N], the input's past taken as silence (at the first knob values)."""
+        if knobs is not None and knobs.dim() == 3:
+            knobs = nn.functional.pad(knobs, (self.receptive_field - 1, 0), mode="replicate")
+        return self.valid(nn.functional.pad(x, (self.receptive_field - 1, 0)), knobs)
