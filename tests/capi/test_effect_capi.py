@@ -172,3 +172,21 @@ def test_knobs_are_parameters_with_their_ranges_and_change_the_sound(tmp_path, a
         assert np.abs(y - default).max() > 1e-3  # the knobs change the sound
     c.set_param("gain", 1e6)  # clamped to the range
     assert c.get_param("gain") == 30.0
+
+
+def test_a_knob_named_like_another_parameter_is_refused(tmp_path):
+    """Hosts find parameters by name: a knob called input_gain_db would shadow the effect's own."""
+    torch = pytest.importorskip("torch")
+    from dataclasses import replace
+
+    from rt_synth.kinds.effect.export.native import write_effect
+    from rt_synth.kinds.effect.model.config import CONFIGS
+    from rt_synth.kinds.effect.model.model import EffectModel
+
+    cfg = CONFIGS["lstm-knobs-tiny"]
+    knobs = tuple({**k, "name": "input_gain_db"} if i == 0 else k for i, k in enumerate(cfg.knobs))
+    torch.manual_seed(0)
+    path = write_effect(EffectModel(replace(cfg, knobs=knobs)).eval(), tmp_path / "clash", "clash")
+    _core.EffectModel(str(path))  # the model itself is fine
+    with pytest.raises(CAPIError, match="knob 'input_gain_db' has the name of another parameter"):
+        CModel(path, FORWARD)

@@ -88,7 +88,11 @@ void run_method(const std::vector<unsigned char>& bytes, int method, double rate
       rt_synth_get_param_info(h, b / 10 % n_params, &pi);
       float v = 0;
       rt_synth_get_param(h, pi.id, &v);
-      rt_synth_set_param(h, pi.id, pi.def);
+      // an effect's gains and knobs move while it plays (a knob change re-warms the WaveNet's
+      // history at the next block after a reset: on the audio thread, without allocating)
+      const bool effect = std::strcmp(rt_synth_kind(h), "effect") == 0;
+      const float u = static_cast<float>(byte(rng)) / 255.f;
+      rt_synth_set_param(h, pi.id, effect ? pi.min + u * (pi.max - pi.min) : pi.def);
     }
     if (b == 600) rt_synth_reset(h);
     st = rt_synth_process(h, ip.data(), op.data(), n);

@@ -180,8 +180,13 @@ rt_synth_status openEffectSession(ModelFile& file, const OpenOptions& opt, std::
                {kOutputGainDb, "output_gain_db", -40.f, 24.f, 0.f},
                ceilingParam()};
   const auto& knobs = s->stream->model().config().knobs;
-  for (std::size_t k = 0; k < knobs.size(); ++k)
+  for (std::size_t k = 0; k < knobs.size(); ++k) {
+    for (const ParamDesc& p : s->params)  // hosts find parameters by name: one name, one parameter
+      if (p.name == knobs[k].name)
+        return fail(RT_SYNTH_ERR_BAD_MODEL, file.name() + ": knob '" + knobs[k].name +
+                                                "' has the name of another parameter of an effect; rename it");
     s->params.push_back({kKnobBase + static_cast<int32_t>(k), knobs[k].name, knobs[k].min, knobs[k].max, knobs[k].def});
+  }
   out = std::move(s);
   return RT_SYNTH_OK;
 }

@@ -34,6 +34,37 @@ def _perceptual(reference: np.ndarray, pred: np.ndarray, sr: int) -> dict:
     return {"f0_error_cents": s.f0_median_cents, "loudness_error_db": s.loudness_mean_abs_db, "mcd_db": mcd}
 
 
+def _core_knob_runs(core, pairs: str, split: str, n: int) -> list:
+    """[(start, length, {knob: value})]: the split's knob settings for a core model with knobs
+    (as the device was set for each part of the recording), or one run without settings."""
+    from rt_synth.data.pairs import load_pair_knobs
+    from rt_synth.errors import UserError
+
+    names = [k["name"] for k in core.knobs]
+    got = load_pair_knobs(pairs, split)
+    if not names:
+        return [(0, n, {})]
+    if got is None:
+        raise UserError(f"the model has knobs ({', '.join(names)}) but the pairs {pairs} have none")
+    table, runs = got
+    if [k["name"] for k in table] != names:
+        raise UserError(f"the pairs {pairs} have knobs {[k['name'] for k in table]}, the model {names}")
+    return [(r["start"], r["length"], dict(zip(names, r["values"]))) for r in runs]
+
+
+def _run_core(core, x: np.ndarray, runs: list, block: int = 512) -> np.ndarray:
+    """The core over x from silence, each run's knob values set before its first block (a knob
+    applies from the next process() call)."""
+    core.reset()
+    out = []
+    for start, length, values in runs:
+        for name, v in values.items():
+            core.set_knob(name, v)
+        seg = x[start:start + length]
+        out += [core.process(seg[i:i + block]) for i in range(0, len(seg), block)]
+    return np.concatenate(out)
+
+
 def evaluate(model_path: str, pairs: str, perceptual: bool = True) -> dict:
     import torch
 
@@ -66,10 +97,11 @@ def evaluate(model_path: str, pairs: str, perceptual: bool = True) -> dict:
 
             raise UserError(f"{pairs} is at {sr} Hz, the model at {cfg_rate} Hz")
         if core is not None:
-            core.reset()
-            pred = np.concatenate([core.process(x[i:i + 512]) for i in range(0, len(x), 512)])
+            pred = _run_core(core, x, _core_knob_runs(core, pairs, split, len(x)))
         else:
-            pred = run_whole(model, x)
+            from rt_synth.kinds.effect.trainer import knob_runs, knob_track
+
+            pred = run_whole(model, x, knobs=knob_track(knob_runs(model.config, pairs, split, len(x)), len(x)))
         t, p = torch.from_numpy(y), torch.from_numpy(pred)
         e = float(esr(t, p))
         a = REPORT_PRE_EMPHASIS

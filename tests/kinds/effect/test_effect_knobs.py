@@ -206,3 +206,11 @@ def test_training_with_knobs_learns_the_knob_and_exports_it(tmp_path, knob_pairs
     core.set_knob("tone", 0.0)
     core.reset()
     assert np.abs(core.process(seg) - hi).max() <= 1e-4
+    # the held-out figure plays each part of the recording at the device's settings, in
+    # PyTorch (the run) and in the core (the file) alike, and better than at the defaults
+    from rt_synth.kinds.effect.heldout import evaluate
+
+    in_torch = evaluate(str(run), str(pairs), perceptual=False)
+    in_core = evaluate(str(tmp_path / "fx.rtsynth"), str(pairs), perceptual=False)
+    assert in_core["runtime"] == "core" and in_core["esr"] == pytest.approx(in_torch["esr"], rel=1e-3)
+    assert in_torch["splits"]["valid"]["esr"] == pytest.approx(held, rel=1e-3)
