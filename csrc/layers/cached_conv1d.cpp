@@ -43,6 +43,16 @@ void CachedConv1d::reset() noexcept {
   skip_ = 0;
 }
 
+void CachedConv1d::save_state(float* dst) const noexcept {
+  std::memcpy(dst, hist_.data(), sizeof(float) * hist_.size());
+  dst[hist_.size()] = static_cast<float>(skip_);
+}
+
+void CachedConv1d::load_state(const float* src) noexcept {
+  std::memcpy(hist_.data(), src, sizeof(float) * hist_.size());
+  skip_ = static_cast<int>(src[hist_.size()]);
+}
+
 int CachedConv1d::output_frames(int n) const noexcept {
   if (n <= skip_) return 0;
   return (n - 1 - skip_) / s_ + 1;

@@ -27,6 +27,11 @@ class CachedConv1d {
   // Sizes history and scratch for blocks of up to max_block input frames; zeroes the state.
   Error prepare(int max_block) noexcept;
   void reset() noexcept;  // silence history, phase 0
+  // The streaming state as plain floats (history of every channel and the stride phase), to
+  // snapshot a state once and restore it in a memcpy (real-time safe). Valid after prepare().
+  std::size_t state_size() const noexcept { return hist_.size() + 1; }
+  void save_state(float* dst) const noexcept;
+  void load_state(const float* src) noexcept;
 
   // Output frames the next process() call with n input frames will produce. 0..ceil(n/s).
   int output_frames(int n) const noexcept;

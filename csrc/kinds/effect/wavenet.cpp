@@ -115,6 +115,10 @@ Error WaveNet::load(const ModelFile& f, int knobs) noexcept {
     zeros_.zero();
     if (!cond_.allocate(static_cast<std::size_t>(1 + knobs_) * kChunk))
       return make_error(ErrorCode::kTooLarge, f.name() + ": out of memory for the WaveNet");
+    std::size_t state = 0;
+    forEachConv([&](CachedConv1d& c) { state += c.state_size(); });
+    if (!warm_.allocate(state)) return make_error(ErrorCode::kTooLarge, f.name() + ": out of memory for the WaveNet");
+    warm_valid_ = false;
   } catch (...) {
     return make_error(ErrorCode::kTooLarge, f.name() + ": out of memory building the WaveNet");
   }
@@ -126,22 +130,43 @@ void WaveNet::setKnobs(const float* values) noexcept {
   for (int k = 0; k < knobs_; ++k) knob_[k] = values[k];
 }
 
-void WaveNet::reset() noexcept {
+template <class F>
+void WaveNet::forEachConv(F f) {
   for (Array& A : arrays_) {
-    A.rechannel.reset();
-    A.head_rechannel.reset();
+    f(A.rechannel);
     for (Layer& L : A.layers) {
-      L.conv.reset();
-      L.mixer.reset();
-      L.out1x1.reset();
+      f(L.conv);
+      f(L.mixer);
+      f(L.out1x1);
     }
+    f(A.head_rechannel);
   }
+}
+
+void WaveNet::reset() noexcept {
+  bool same = warm_valid_;
+  for (int k = 0; same && k < knobs_; ++k) same = warm_knob_[k] == knob_[k];
+  float* w = warm_.data();
+  if (same) {  // the snapshot of silence at these knob values: a copy
+    forEachConv([&](CachedConv1d& c) {
+      c.load_state(w);
+      w += c.state_size();
+    });
+    return;
+  }
+  forEachConv([](CachedConv1d& c) { c.reset(); });
   // pre-warm: the history silence leaves in every layer (the PyTorch model pads with zeros)
   for (int done = 0; done < receptive_field_;) {
     const int n = std::min(kChunk, receptive_field_ - done);
     chunk(zeros_.data(), tmp_.data(), n);
     done += n;
   }
+  forEachConv([&](CachedConv1d& c) {
+    c.save_state(w);
+    w += c.state_size();
+  });
+  for (int k = 0; k < knobs_; ++k) warm_knob_[k] = knob_[k];
+  warm_valid_ = true;
 }
 
 void WaveNet::process(const float* x, float* y, int n) noexcept {

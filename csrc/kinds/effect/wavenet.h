@@ -8,8 +8,12 @@
 // Knobs: the condition (every layer's input mixin) is [audio, knob_1..knob_K], the knob rows
 // constant over a chunk (setKnobs); the first array's input stays the audio.
 //
-// reset() runs receptive_field zeros through the network ("pre-warm"), so each layer's
-// history holds what silence leaves there, as in the PyTorch model's zero-padded input.
+// reset() puts in each layer's history what silence leaves there, as in the PyTorch model's
+// zero-padded input: the first reset at given knob values runs receptive_field zeros through
+// the network ("pre-warm", milliseconds for NAM's standard size) and snapshots every layer's
+// state; later resets at the same knob values restore the snapshot (a copy, microseconds), so
+// a reset on the audio thread stays within a block. Only a knob change before the first block
+// after a reset runs the pre-warm again (docs/effect-models.md, "Knobs").
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,6 +58,7 @@ class WaveNet {
     std::vector<Layer> layers;
   };
   void chunk(const float* x, float* y, int n) noexcept;
+  template <class F> void forEachConv(F f);
 
   std::vector<Array> arrays_;
   float head_scale_ = 1.f;
@@ -64,6 +69,9 @@ class WaveNet {
   // channel-major scratch, [max_c][kChunk] (z: [2·max_c][kChunk])
   AlignedBuffer<float> h_, h2_, z_, zmix_, a_, head_, head_in_, tmp_, zeros_;
   AlignedBuffer<float> cond_;  // the condition [1 + knobs][kChunk]: audio, then constant knob rows
+  AlignedBuffer<float> warm_;  // every conv's state after the pre-warm (the snapshot reset restores)
+  float warm_knob_[32] = {};   // the knob values the snapshot was taken at
+  bool warm_valid_ = false;
 };
 
 }  // namespace rt_synth::effect
