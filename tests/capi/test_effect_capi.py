@@ -190,3 +190,27 @@ def test_a_knob_named_like_another_parameter_is_refused(tmp_path):
     _core.EffectModel(str(path))  # the model itself is fine
     with pytest.raises(CAPIError, match="knob 'input_gain_db' has the name of another parameter"):
         CModel(path, FORWARD)
+
+
+def test_a_44k_model_at_a_48k_host(tmp_path):
+    """A capture made at 44.1 kHz (NAM files carry their rate) keeps its rate inside a 48 kHz
+    host: the adapter resamples around it, a 1 kHz tone stays at 1 kHz at the model's level."""
+    torch = pytest.importorskip("torch")
+    from rt_synth.kinds.effect.export.native import write_effect
+    from rt_synth.kinds.effect.model.config import EffectConfig
+    from rt_synth.kinds.effect.model.model import EffectModel
+
+    torch.manual_seed(2)
+    m = EffectModel(EffectConfig(arch="lstm", hidden_size=8, sample_rate=44100)).eval()
+    path = write_effect(m, tmp_path / "fx44", "fx44")
+    c = CModel(path, FORWARD)
+    assert c.sample_rate == 44100
+    c.prepare(48000, 128)
+    assert c.latency > 0
+    x = (0.1 * np.sin(2 * np.pi * 1000 * np.arange(24000) / 48000)).astype(np.float32)
+    y = _run(c, x, 128)[12000:]
+    spec = np.abs(np.fft.rfft((y - y.mean()) * np.hanning(len(y))))
+    assert abs(np.argmax(spec) * 48000 / len(y) - 1000) < 5
+    x44 = (0.1 * np.sin(2 * np.pi * 1000 * np.arange(22050) / 44100)).astype(np.float32)
+    ref = _core.EffectModel(str(path)).process(x44)[11025:]
+    assert 20 * np.log10(np.std(y) / np.std(ref)) == pytest.approx(0, abs=0.5)

@@ -72,7 +72,8 @@ def _fail(path, what: str):
 
 
 def _int(path, where: str, v, lo: int = 1, hi: int = 1 << 16) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or v != int(v) or not lo <= v <= hi:
+    if (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v != int(v)
+            or not lo <= v <= hi):
         _fail(path, f"{where} is {v!r}; expected a whole number in {lo}..{hi}")
     return int(v)
 
@@ -84,6 +85,9 @@ def _version(path, raw) -> tuple:
         _fail(path, f"version {raw!r} is not a NAM format version like 0.5.4")
     if len(parts) < 2:
         _fail(path, f"version {raw!r} is not a NAM format version like 0.5.4")
+    if parts < NEWEST_VERSION:
+        _fail(path, f"format version {raw} is older than this importer reads (0.5.x); open and "
+                    f"export it again with neural-amp-modeler 0.12 to bring it to 0.5.x")
     if parts > NEWEST_VERSION:
         _fail(path, f"format version {raw} is newer than this importer reads (0.5.x, the format "
                     f"of neural-amp-modeler 0.12 and the community captures); its layout may "
@@ -102,6 +106,8 @@ def _wavenet_layout(path, cfg: dict) -> tuple[list, list]:
     arrays = cfg.get("layers")
     if not isinstance(arrays, list) or not arrays:
         _fail(path, "WaveNet config has no 'layers' list")
+    if len(arrays) > 4:
+        _fail(path, f"{len(arrays)} layer arrays; the core plays up to 4")
     if not isinstance(cfg.get("head_scale"), (int, float)) or isinstance(cfg.get("head_scale"), bool):
         _fail(path, "WaveNet config has no numeric 'head_scale'")
     layers, layout = [], []
@@ -117,11 +123,14 @@ def _wavenet_layout(path, cfg: dict) -> tuple[list, list]:
                    "dilations"} - set(la)
         if missing:
             _fail(path, f"{where} lacks {', '.join(sorted(missing))}")
-        d = {k: _int(path, f"{where} {k}", la[k]) for k in
-             ("input_size", "condition_size", "head_size", "channels", "kernel_size")}
-        if not isinstance(la["dilations"], list) or not la["dilations"]:
-            _fail(path, f"{where} dilations must be a non-empty list")
-        d["dilations"] = tuple(_int(path, f"{where} dilation", x) for x in la["dilations"])
+        # the core's limits (csrc/kinds/effect/wavenet.cpp): refused here, by name, not by a
+        # file the core would then refuse to load
+        d = {k: _int(path, f"{where} {k}", la[k], hi=hi) for k, hi in
+             (("input_size", 256), ("condition_size", 1), ("head_size", 256), ("channels", 256),
+              ("kernel_size", 16))}
+        if not isinstance(la["dilations"], list) or not 1 <= len(la["dilations"]) <= 64:
+            _fail(path, f"{where} dilations must be a list of 1..64 dilations")
+        d["dilations"] = tuple(_int(path, f"{where} dilation", x, hi=4096) for x in la["dilations"])
         act = la.get("activation", "Tanh")
         if act not in ACTIVATIONS:
             _fail(path, f"{where}: activation {act!r} is not supported (supported: "
@@ -240,6 +249,9 @@ def read_nam(path: str | Path) -> NamFile:
     raw_w = d["weights"]
     if not isinstance(raw_w, list):
         _fail(path, "'weights' is not a list of numbers")
+    bad = next((w for w in raw_w if isinstance(w, bool) or not isinstance(w, (int, float))), None)
+    if bad is not None:
+        _fail(path, f"'weights' holds {bad!r}, which is not a number")
     try:
         weights = np.asarray(raw_w, dtype=np.float64)
     except (TypeError, ValueError):
@@ -375,8 +387,19 @@ def import_nam(path: str | Path, out: str | Path, force: bool = False, checkpoin
     if existing and not force:
         raise UserError(f"{', '.join(existing)} already exist(s); pass --force to overwrite")
     model = to_effect(nam)
-    with torch.no_grad():
-        write_effect(model, native, out.name, nam.metadata)
+    tmp = native.with_name(out.name + ".partial.rtsynth")
+    try:
+        with torch.no_grad():
+            write_effect(model, tmp, out.name, nam.metadata)
+        from rt_synth.core import load_core
+
+        try:
+            load_core().EffectModel(str(tmp))  # what the core would refuse is refused now
+        except ValueError as exc:
+            raise UserError(f"{path}: the converted model does not load in the core: {exc}") from exc
+        tmp.replace(native)
+    finally:
+        tmp.unlink(missing_ok=True)
     written = {"native": native}
     if checkpoint:
         from rt_synth.train.checkpoint import atomic_save

@@ -235,6 +235,12 @@ def test_bad_files_are_refused_naming_the_file(tmp_path, small_nam):
                           "condition_dsp are not supported"),
         "head": ({**small_nam, "config": {**small_nam["config"], "head": {"channels": 4}}}, "post-head"),
         "newer": ({**small_nam, "version": "0.6.0"}, "format version 0.6.0 is newer"),
+        "older": ({**small_nam, "version": "0.4.1"}, "format version 0.4.1 is older"),
+        "too-big": ({**small_nam, "config": {**small_nam["config"], "layers": [
+            {**layer0, "kernel_size": 17}] + small_nam["config"]["layers"][1:]}}, "kernel_size is 17"),
+        "nan-size": ({**small_nam, "config": {**small_nam["config"], "layers": [
+            {**layer0, "channels": float("nan")}] + small_nam["config"]["layers"][1:]}}, "channels is nan"),
+        "text-weight": ({**small_nam, "weights": ["0.1"] + small_nam["weights"][1:]}, "'0.1', which is not a number"),
         "nan": ({**small_nam, "weights": [float("nan")] + small_nam["weights"][1:]}, "non-finite"),
         "chain": ({**small_nam, "config": {**small_nam["config"], "layers": [
             {**layer0, "head_size": 3}] + small_nam["config"]["layers"][1:]}}, "head_size 3 must equal"),
