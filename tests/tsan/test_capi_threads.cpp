@@ -255,7 +255,7 @@ void model_swaps(const std::vector<unsigned char>& ddsp, const std::vector<unsig
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s DDSP.rtsynth RAVE.rtsynth [seconds per scenario]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s DDSP.rtsynth RAVE.rtsynth [seconds per scenario] [EFFECT.rtsynth]\n", argv[0]);
     return 2;
   }
   const auto ddsp = read_all(argv[1]), rave = read_all(argv[2]);
@@ -267,6 +267,14 @@ int main(int argc, char** argv) {
   shared_handle(ddsp, RT_SYNTH_METHOD_TRANSFER, 44100.0, s, "ddsp transfer");
   shared_handle(rave, RT_SYNTH_METHOD_FORWARD, 48000.0, s, "rave forward");
   shared_handle(rave, RT_SYNTH_METHOD_FORWARD, 96000.0, s, "rave forward");
+  if (argc > 4) {  // an effect: gains, knobs and ceiling moved from other threads while it plays
+    const auto fx = read_all(argv[4]);
+    CHECK(!fx.empty(), "cannot read %s", argv[4]);
+    if (!fx.empty()) {
+      shared_handle(fx, RT_SYNTH_METHOD_TRANSFER, 48000.0, s, "effect forward");
+      shared_handle(fx, RT_SYNTH_METHOD_FORWARD, 44100.0, s, "effect forward");
+    }
+  }
   model_swaps(ddsp, rave, 48000.0, 3 * s);
   model_swaps(ddsp, rave, 44100.0, 2 * s);
   return finish("test_capi_threads");

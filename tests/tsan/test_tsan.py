@@ -1,9 +1,9 @@
 """ThreadSanitizer runs (docs/threading-checks.md): builds the core and tests/tsan with
 -fsanitize=thread (the system C/C++ compilers, RelWithDebInfo, 2 jobs) in build/tsan, and runs
-on the two tiny committed models of tests/fuzz/corpus/load
+on the tiny committed models of tests/fuzz/corpus/load
 - test_capi_threads: parameters, MIDI and metadata calls from other threads against a running
-  process loop, and model swaps through atomic slots (ddsp synth/transfer, rave forward;
-  44.1/48/96 kHz), through the C ABI;
+  process loop (ddsp synth/transfer, rave forward, an effect with knobs; 44.1/48/96 kHz), and
+  model swaps through atomic slots, through the C ABI;
 - test_pd_swap: the Pure Data external's own load/swap/close code (plugins/pd, unchanged)
   against stubs of the Pd API, perform on one thread and messages + loader on others.
 Fails on any TSan report (halt_on_error) or failed check (finite output within |y| <= 1,
@@ -39,10 +39,10 @@ def tsan_build():
     return os.path.join(BUILD, "tests", "tsan")
 
 
-def _run_tsan(exe, seconds):
+def _run_tsan(exe, seconds, *more):
     env = dict(os.environ, TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1")
     rc, out = _run([exe, os.path.join(MODELS, "ddsp_micro.rtsynth"), os.path.join(MODELS, "rave_tiny.rtsynth"),
-                    seconds], env=env, timeout=600)
+                    seconds, *more], env=env, timeout=600)
     assert "ThreadSanitizer" not in out, "ThreadSanitizer report:\n" + out[-20000:]
     assert rc == 0, f"{os.path.basename(exe)} failed (exit {rc}):\n" + out[-20000:]
     return out
@@ -50,8 +50,10 @@ def _run_tsan(exe, seconds):
 
 @pytest.mark.slow
 def test_capi_threads_clean_under_tsan(tsan_build):
-    out = _run_tsan(os.path.join(tsan_build, "test_capi_threads"), SECONDS_PER_SCENARIO)
+    out = _run_tsan(os.path.join(tsan_build, "test_capi_threads"), SECONDS_PER_SCENARIO,
+                    os.path.join(MODELS, "effect_knobs.rtsynth"))
     assert "test_capi_threads: all checks passed" in out
+    assert out.count("effect forward at") == 2
     assert out.count(" swaps taken by the audio thread") == 2
 
 
