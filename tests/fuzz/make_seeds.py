@@ -1,6 +1,7 @@
-"""Writes the fuzzers' committed seed corpus (tests/fuzz/corpus/<harness>/): two tiny
+"""Writes the fuzzers' committed seed corpus (tests/fuzz/corpus/<harness>/): tiny
 random-weight models, one per kind (a DDSP with hidden 8 / GRU 8 / 4 harmonics, about 10 kB,
-and the RAVE 'tiny' test model, about 38 kB), which are also the fixed models of the MIDI and
+the RAVE 'tiny' test model, about 38 kB, and an effect WaveNet with gain/tone knobs, about
+7 kB, which tests/tsan also plays), the first two also the fixed models of the MIDI and
 process harnesses, plus a few hand-made MIDI and process inputs. Deterministic (fixed seeds):
 `python3 tests/fuzz/make_seeds.py` rewrites the same bytes."""
 from __future__ import annotations
@@ -40,6 +41,22 @@ def rave_tiny(path: Path) -> None:
         path.write_bytes(Path(out).read_bytes())
 
 
+def effect_knobs(path: Path) -> None:
+    import torch
+    from rt_synth.kinds.effect.export.native import write_effect
+    from rt_synth.kinds.effect.model.config import CONFIGS
+    from rt_synth.kinds.effect.model.model import EffectModel
+
+    torch.manual_seed(0)
+    m = EffectModel(CONFIGS["wavenet-knobs-tiny"]).eval()
+    with torch.no_grad():
+        for p in m.parameters():
+            p.normal_(0, 0.3)
+    with tempfile.TemporaryDirectory() as d:
+        out = write_effect(m, Path(d) / "effect_knobs", "effect_knobs")
+        path.write_bytes(Path(out).read_bytes())
+
+
 def midi_chunk(offset: int, data: bytes) -> bytes:
     """fuzz_midi's input format: [len][offset u16 LE][bytes]... (a len of 0 = run a block)."""
     return bytes([len(data)]) + struct.pack("<H", offset) + data
@@ -51,6 +68,7 @@ def main() -> None:
     load.mkdir(parents=True, exist_ok=True)
     ddsp_micro(load / "ddsp_micro.rtsynth")
     rave_tiny(load / "rave_tiny.rtsynth")
+    effect_knobs(load / "effect_knobs.rtsynth")
 
     midi = corpus / "midi"
     midi.mkdir(parents=True, exist_ok=True)
