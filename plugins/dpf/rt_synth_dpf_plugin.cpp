@@ -95,7 +95,7 @@ class RtSynthPlugin : public Plugin {
   const char* getName() const override { return this_bundle().name.c_str(); }
   const char* getDescription() const override {
     return RT_SYNTH_DPF_INSTRUMENT ? "Neural synthesizer (DDSP model) played from MIDI"
-                                   : "Neural timbre transfer (DDSP transfer or RAVE forward)";
+                                   : "Neural timbre transfer or amp/pedal model (DDSP transfer, RAVE forward, effect)";
   }
   const char* getMaker() const override { return "rt-synth"; }
   const char* getHomePage() const override { return "https://github.com/rt-synth/rt-synth"; }

@@ -41,22 +41,27 @@ def guitar_like(n: int, sample_rate: int, seed: int = 0) -> np.ndarray:
 
 
 def _runners(core, ts, stream, x: np.ndarray, block: int) -> dict:
-    """name → fn(i) that plays host block i and returns its `block` output samples."""
+    """name → fn(i) that plays host block i and returns its `block` output samples. A model
+    with knobs plays at their defaults in all three (the knob rows of the TorchScript and ONNX
+    inputs, the core's own defaults)."""
     runners = {"core": lambda i: core.process(x[i * block:(i + 1) * block])}
+    defaults = np.array([k["default"] for k in core.knobs], np.float32)
+    xk = np.concatenate([x[None], np.repeat(defaults[:, None], len(x), 1)])  # [1 + K, n]
     if ts is not None:
         import torch
 
-        xt = torch.from_numpy(x)
+        xt = torch.from_numpy(np.ascontiguousarray(xk))
 
         def ts_block(i):
             with torch.inference_mode():
-                return ts.forward(xt[i * block:(i + 1) * block].view(1, 1, -1))[0, 0].numpy()
+                return ts.forward(xt[None, :, i * block:(i + 1) * block])[0, 0].numpy()
         runners["torchscript"] = ts_block
     if stream is not None:
         step = stream.block
 
         def onnx_step(j):
-            return stream.step(x[None, None, j * step:(j + 1) * step])[0, 0]
+            knobs = xk[None, 1:, j * step:(j + 1) * step] if len(defaults) else None
+            return stream.step(x[None, None, j * step:(j + 1) * step], knobs)[0, 0]
         if step == block:
             runners["onnxruntime"] = onnx_step
         else:

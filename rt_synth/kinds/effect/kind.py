@@ -32,17 +32,6 @@ def _export(payload, out, formats, onnx_frames=1, measure=None, source=""):
     out = Path(out)
     written = {}
     model = EffectModel.from_payload(payload).eval()
-    if model.config.knobs and "native" in formats:
-        # the native file carries the knobs; TorchScript and ONNX do not yet: skipped, said
-        # (asked for alone, their exporters refuse with what is missing)
-        import sys
-
-        skipped = [f for f in ("torchscript", "onnx") if f in formats]
-        if skipped:
-            print(f"{source or out}: a model with knobs exports to native and checkpoint only; "
-                  f"not written: {', '.join(skipped)} (docs/effect-models.md, \"Knobs\")",
-                  file=sys.stderr)
-            formats = [f for f in formats if f not in skipped]
     with torch.no_grad():
         if "native" in formats:
             from rt_synth.kinds.effect.export.native import write_effect

@@ -16,7 +16,7 @@ RUNTIMES = ("core", "torchscript", "onnxruntime")
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     out = {}
-    for name in ("lstm-tiny", "wavenet-tiny"):
+    for name in ("lstm-tiny", "wavenet-tiny", "wavenet-knobs-tiny"):
         torch.manual_seed(0)
         m = EffectModel(CONFIGS[name]).eval()
         for p in m.parameters():
@@ -27,7 +27,7 @@ def exported(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("name", ["lstm-tiny", "wavenet-tiny"])
+@pytest.mark.parametrize("name", ["lstm-tiny", "wavenet-tiny", "wavenet-knobs-tiny"])  # knobs at defaults
 @pytest.mark.parametrize("block", [64, 100])  # 100: the 64-sample ONNX block through a FIFO
 def test_bench_measures_three_runtimes_that_agree(exported, name, block):
     w = exported[name]

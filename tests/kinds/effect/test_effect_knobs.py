@@ -112,14 +112,45 @@ def test_set_knob_clamps_and_refuses(tmp_path):
         core.set_knob(2, 1.0)
 
 
-def test_torchscript_and_onnx_refuse_a_knob_model_naming_what_is_missing(tmp_path):
-    from rt_synth.kinds.effect.export.onnx import export_onnx
+@pytest.mark.parametrize("name", ["wavenet-knobs-tiny", "lstm-knobs-tiny"])
+def test_torchscript_and_onnx_take_the_knobs_as_inputs(tmp_path, name):
+    """nn~: forward [B, 1 + K, N], the knobs as signals in their own units after the audio
+    (Pd: [sig~ 20] into inlet 2), equal to PyTorch from the first sample (the first call's
+    knobs set the silence after reset, as in the core); ONNX: a knobs input [1, K, block],
+    equal once the receptive field has passed (its zero state is silence at the defaults)."""
+    import torch
+
+    from rt_synth.kinds.effect.export.onnx import OnnxEffectStream, export_onnx
     from rt_synth.kinds.effect.export.torchscript import export_torchscript
 
-    m = _random("wavenet-knobs-tiny")
-    for export in (export_torchscript, export_onnx):
-        with pytest.raises(UserError, match=r"knobs \(gain, tone\).*lacks the knob inputs"):
-            export(m, tmp_path / "fx")
+    m = _random(name)
+    cfg = m.config
+    x = _x(4096)
+    for pos in (0.8, 0.1):
+        raw = [k["min"] + pos * (k["max"] - k["min"]) for k in cfg.knobs]
+        with torch.no_grad():
+            ref = m.net(torch.from_numpy(x)[None], torch.tensor([cfg.normalise_knobs(raw)]))[0].numpy()
+        inp = np.concatenate([x[None], np.repeat(np.array(raw, np.float32)[:, None], len(x), 1)])
+        ts = torch.jit.load(str(export_torchscript(m, tmp_path / "fx.ts")))
+        assert int(ts.forward_params[0]) == 1 + len(cfg.knobs) and list(ts.get_knob_names()) == ["gain", "tone"]
+        ts.reset()
+        y = np.concatenate([ts.forward(torch.from_numpy(inp[:, i:i + 333])[None])[0, 0].numpy()
+                            for i in range(0, len(x), 333)])
+        assert np.std(ref) > 1e-3 and np.abs(y - ref).max() <= 1e-5, pos
+        o = OnnxEffectStream(export_onnx(m, tmp_path / "fx.onnx"))
+        assert o.knob_names == ["gain", "tone"]
+        yo = np.concatenate([o.step(x[None, None, i:i + 64], inp[None, 1:, i:i + 64])[0, 0] for i in range(0, 4096, 64)])
+        rf = m.net.receptive_field if cfg.arch == "wavenet" else 0
+        assert np.abs(yo[rf:] - ref[rf:]).max() <= 1e-4, pos
+    # a knob out of range or NaN plays as the core plays it: clamped, NaN = the default
+    inp[1, :] = 1e9
+    inp[2, :] = np.nan
+    ts.reset()
+    y = ts.forward(torch.from_numpy(inp)[None])[0, 0].numpy()
+    clamped = [cfg.knobs[0]["max"], cfg.knobs[1]["default"]]
+    with torch.no_grad():
+        ref = m.net(torch.from_numpy(x)[None], torch.tensor([cfg.normalise_knobs(clamped)]))[0].numpy()
+    assert np.abs(y - ref).max() <= 1e-5
 
 
 def test_a_file_whose_condition_does_not_match_its_knobs_is_refused(tmp_path):
@@ -199,8 +230,8 @@ def test_training_with_knobs_learns_the_knob_and_exports_it(tmp_path, knob_pairs
     r = subprocess.run([sys.executable, "-m", "rt_synth.cli.main", "export", str(run), "--out",
                         str(tmp_path / "fx")], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    assert "not written: torchscript, onnx" in r.stderr
-    assert not (tmp_path / "fx.ts").exists() and (tmp_path / "fx.pt").is_file()
+    for ext in ("rtsynth", "ts", "onnx", "pt"):  # every format carries the knobs
+        assert (tmp_path / f"fx.{ext}").is_file(), ext
     core = _core.EffectModel(str(tmp_path / "fx.rtsynth"))
     core.set_knob("gain", 30.0)
     core.set_knob("tone", 0.0)

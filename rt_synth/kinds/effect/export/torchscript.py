@@ -32,14 +32,41 @@ class WaveNetStep(nn.Module):
     [B, channels, (kernel − 1)·dilation]. With ``offset`` the state is held as its difference
     from silence's state, so that zeros are the state after reset (the ONNX contract)."""
 
-    def __init__(self, net, offset: bool = False):
+    def __init__(self, net, offset: bool = False, default_knobs: Optional[List[float]] = None):
         super().__init__()
         self.arrays = net.arrays
         self.head_scale = float(net.head_scale)
         self.offset = bool(offset)
+        self.n_knobs = int(net.n_knobs)
         self.history: List[int] = [int((layer.conv.kernel_size[0] - 1) * layer.conv.dilation[0])
                                    for arr in net.arrays for layer in arr.layers]
-        self.silence: List[torch.Tensor] = _wavenet_silence(net)
+        knobs = torch.tensor(default_knobs or [], dtype=torch.float32).view(1, -1, 1)
+        self.silence: List[torch.Tensor] = _wavenet_silence(net, knobs)
+
+    @torch.jit.export
+    def silence_at(self, knobs: torch.Tensor) -> List[torch.Tensor]:
+        """Each layer's input under silence with the condition's knob rows at `knobs` [K]
+        (normalised): [1, channels, 1] per layer. What reset leaves for a stream whose first
+        knob values are these (the core and WaveNetEffect.forward pad the same way)."""
+        c = torch.cat([torch.zeros(1, 1, 1), knobs.view(1, -1, 1).to(torch.float32)], 1)
+        out: List[torch.Tensor] = []
+        v = torch.zeros(1, 1, 1)
+        for arr in self.arrays:
+            v = arr.rechannel(v)
+            for layer in arr.layers:
+                out.append(v)
+                k = (layer.conv.kernel_size[0] - 1) * layer.conv.dilation[0]
+                v, _ = layer(v.expand(1, v.shape[1], k + 1), c)
+        return out
+
+    @torch.jit.export
+    def state_at(self, batch: int, knobs: torch.Tensor) -> List[torch.Tensor]:
+        """The state after reset for a stream whose first knob values are `knobs` [K]."""
+        sil = self.silence_at(knobs)
+        out: List[torch.Tensor] = []
+        for i in range(len(self.history)):
+            out.append(sil[i].expand(batch, sil[i].shape[1], self.history[i]).contiguous())
+        return out
 
     @torch.jit.export
     def initial_state(self, batch: int) -> List[torch.Tensor]:
@@ -51,10 +78,11 @@ class WaveNetStep(nn.Module):
             out.append(s.expand(batch, s.shape[1], self.history[i]).contiguous())
         return out
 
-    def forward(self, x: torch.Tensor, state: List[torch.Tensor]
+    def forward(self, x: torch.Tensor, knobs: torch.Tensor, state: List[torch.Tensor]
                 ) -> Tuple[torch.Tensor, List[torch.Tensor]]:
-        c = x.unsqueeze(1)
-        h = c
+        """x [B, N], knobs [B, K, N] normalised (K = 0: an empty [B, 0, N])."""
+        c = torch.cat([x.unsqueeze(1), knobs], 1)
+        h = x.unsqueeze(1)
         head: Optional[torch.Tensor] = None
         new: List[torch.Tensor] = []
         i = 0
@@ -81,13 +109,15 @@ class WaveNetStep(nn.Module):
         return self.head_scale * head[:, 0], new
 
 
-def _wavenet_silence(net) -> List[torch.Tensor]:
+def _wavenet_silence(net, knobs: torch.Tensor) -> List[torch.Tensor]:
     """Each layer's input while the model hears silence: [1, channels, 1] per layer (constant
-    in time; what the zero padding of WaveNetEffect.forward leaves in every layer's past)."""
+    in time; what the zero padding of WaveNetEffect.forward leaves in every layer's past), the
+    condition's knob rows at `knobs` [1, K, 1] (normalised)."""
     out = []
     with torch.no_grad():
-        zero = torch.zeros(1, 1, 1, dtype=next(net.parameters()).dtype)
-        v = zero
+        dtype = next(net.parameters()).dtype
+        zero = torch.cat([torch.zeros(1, 1, 1, dtype=dtype), knobs.to(dtype)], 1)
+        v = torch.zeros(1, 1, 1, dtype=dtype)
         for arr in net.arrays:
             v = arr.rechannel(v)
             for layer in arr.layers:
@@ -104,6 +134,7 @@ class LSTMStep(nn.Module):
     def __init__(self, net, offset: bool = False):
         super().__init__()
         self.lstm, self.head, self.skip = net.lstm, net.head, bool(net.skip)
+        self.n_knobs = int(net.n_knobs)
         h0, c0 = net.initial_state(1)  # zeros, or the model's learned initial state
         self.register_buffer("h0", h0.detach().clone().float())
         self.register_buffer("c0", c0.detach().clone().float())
@@ -118,12 +149,18 @@ class LSTMStep(nn.Module):
         return [h.expand(h.shape[0], batch, h.shape[2]).contiguous(),
                 c.expand(c.shape[0], batch, c.shape[2]).contiguous()]
 
-    def forward(self, x: torch.Tensor, state: List[torch.Tensor]
+    @torch.jit.export
+    def state_at(self, batch: int, knobs: torch.Tensor) -> List[torch.Tensor]:
+        return self.initial_state(batch)  # the recurrent state does not depend on the knobs
+
+    def forward(self, x: torch.Tensor, knobs: torch.Tensor, state: List[torch.Tensor]
                 ) -> Tuple[torch.Tensor, List[torch.Tensor]]:
+        """x [B, N], knobs [B, K, N] normalised (K = 0: an empty [B, 0, N])."""
         h, c = state[0], state[1]
         if self.offset:
             h, c = h + self.h0, c + self.c0
-        out, hc = self.lstm(x.unsqueeze(2), (h, c))  # as LSTMEffect.step
+        inp = torch.cat([x.unsqueeze(1), knobs], 1).transpose(1, 2)
+        out, hc = self.lstm(inp, (h, c))  # as LSTMEffect.step
         y = self.head(out)[:, :, 0]
         if self.skip:
             y = y + x
@@ -134,32 +171,50 @@ class LSTMStep(nn.Module):
 
 
 def streaming_step(model, offset: bool = False) -> nn.Module:
-    """The EffectModel's streaming step (float32, eval)."""
-    if model.config.knobs:
-        from rt_synth.errors import UserError
-
-        raise UserError(
-            f"an effect model with knobs ({', '.join(model.config.knob_names)}) has no TorchScript "
-            f"or ONNX form yet: their streaming step lacks the knob inputs (nn~ attributes or "
-            f"extra input channels). Export the native .rtsynth (--formats native,checkpoint): "
-            f"the core, the C ABI and the plugins play its knobs (docs/effect-models.md, \"Knobs\")")
+    """The EffectModel's streaming step (float32, eval): forward(x [B, N], knobs [B, K, N]
+    normalised, state) → (y, new state). A WaveNet's reset state is silence at the knobs'
+    defaults (``state_at`` gives it at other values)."""
+    cfg = model.config
     net = model.float().eval().net
-    if model.config.arch == "lstm":
+    if cfg.arch == "lstm":
         return LSTMStep(net, offset).eval()
-    if model.config.arch == "wavenet":
-        return WaveNetStep(net, offset).eval()
-    raise ValueError(f"effect arch {model.config.arch!r} has no streaming step")
+    if cfg.arch == "wavenet":
+        return WaveNetStep(net, offset, cfg.normalise_knobs(cfg.knob_defaults()) if cfg.knobs else None).eval()
+    raise ValueError(f"effect arch {cfg.arch!r} has no streaming step")
+
+
+class KnobInputs(nn.Module):
+    """Knob values in their own units (channels 1..K of the input) → the network's 0..1:
+    clamped to each knob's range (NaN → its default), then normalised, as the core does."""
+
+    def __init__(self, knobs: list):
+        super().__init__()
+        self.register_buffer("lo", torch.tensor([float(k["min"]) for k in knobs], dtype=torch.float32).view(1, -1, 1))
+        self.register_buffer("hi", torch.tensor([float(k["max"]) for k in knobs], dtype=torch.float32).view(1, -1, 1))
+        self.register_buffer("default", torch.tensor([float(k["default"]) for k in knobs],
+                                                     dtype=torch.float32).view(1, -1, 1))
+
+    def forward(self, raw: torch.Tensor) -> torch.Tensor:
+        v = torch.where(torch.isnan(raw), self.default.expand_as(raw), raw)
+        v = torch.minimum(torch.maximum(v, self.lo), self.hi)
+        return (v - self.lo) / torch.clamp(self.hi - self.lo, min=1e-12)
 
 
 class NNTildeEffect(nn.Module):
     state: List[torch.Tensor]
+    knob_names: List[str]
 
-    def __init__(self, step: nn.Module):
+    def __init__(self, step: nn.Module, knobs: list):
         super().__init__()
         self.step = step
-        self.register_buffer("forward_params", torch.tensor([1, 1, 1, 1]))
+        self.n_knobs = len(knobs)
+        self.knob_names: List[str] = [str(k["name"]) for k in knobs]
+        self.knob_inputs = KnobInputs(knobs)
+        # inlets: the audio, then one signal per knob in its own units (Pd: [sig~ 20])
+        self.register_buffer("forward_params", torch.tensor([1 + len(knobs), 1, 1, 1]))
         self.batch = 1
         self.state = step.initial_state(1)
+        self.fresh = True  # nothing played since reset: the first call's knobs set the silence
 
     @torch.jit.export
     def get_methods(self) -> List[str]:
@@ -175,15 +230,27 @@ class NNTildeEffect(nn.Module):
         return 0
 
     @torch.jit.export
+    def get_knob_names(self) -> List[str]:
+        """The knobs, in inlet order after the audio (inlet 2 = the first)."""
+        return self.knob_names
+
+    @torch.jit.export
     def reset(self) -> None:
         self.state = self.step.initial_state(self.batch)
+        self.fresh = True
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[0] != self.batch:
             self.batch = x.shape[0]
             self.reset()
-        y, self.state = self.step(x[:, 0].to(torch.float32), self.state)
-        return y.unsqueeze(1)
+        with torch.no_grad():  # a player: no autograd (the state may come from inference mode)
+            x = x.to(torch.float32)
+            knobs = self.knob_inputs(x[:, 1:]) if self.n_knobs > 0 else x[:, 1:1]
+            if self.fresh and self.n_knobs > 0 and x.shape[2] > 0:
+                self.state = self.step.state_at(self.batch, knobs[0, :, 0])
+            self.fresh = False
+            y, self.state = self.step(x[:, 0], knobs, self.state)
+            return y.unsqueeze(1)
 
 
 def self_test(module) -> None:
@@ -197,7 +264,7 @@ def self_test(module) -> None:
             y = host.process(torch.zeros(batch, host.in_channels, 2048))
             if tuple(y.shape) != (batch, host.out_channels, 2048) or not torch.isfinite(y).all():
                 raise RuntimeError(f"TorchScript self-test of {method}: got {tuple(y.shape)}")
-    module.forward(torch.zeros(1, 1, 1))  # batch 1 again (a new batch size resets)
+    module.forward(torch.zeros(1, int(module.forward_params[0]), 1))  # batch 1 again (a new batch size resets)
     module.reset()
 
 
@@ -205,7 +272,7 @@ def script_effect(model):
     """The scripted nn~ module of an EffectModel (not saved)."""
     import warnings
 
-    module = NNTildeEffect(streaming_step(model)).eval()
+    module = NNTildeEffect(streaming_step(model), list(model.config.knobs)).eval()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.jit.script is deprecated in 2.13 but works
         return torch.jit.script(module)
