@@ -168,12 +168,16 @@ def test_effect_matches_c_abi_after_latency(effect, rate, block):
     assert np.abs(y[:, :m] - ref[:, lat:]).max() <= TOL
 
 
+@pytest.mark.parametrize("stem", ["overdrive-effect", "overdrive-knobs-effect"])
 @pytest.mark.parametrize("rate,block", [(48000, 512), (44100, 333)])
-def test_shipped_amp_effect_in_a_vst3_host(embed_build, rate, block):
-    """The shipped effect model (kind "effect", overdrive-effect) as the DAW loads it: its VST3
-    effect in pedalboard plays what the C ABI plays, at the model's rate and at 44.1 kHz."""
-    fx = pedalboard.load_plugin(str(vst3_bundle(embed_build, "effect", stem="overdrive-effect")))
-    model = VIOLIN.parent / "overdrive-effect.rtsynth"
+def test_shipped_amp_effect_in_a_vst3_host(embed_build, stem, rate, block):
+    """The shipped effect models (kind "effect") as the DAW loads them: the VST3 effect in
+    pedalboard plays what the C ABI plays, at the model's rate and at 44.1 kHz; a model's knobs
+    are host parameters."""
+    fx = pedalboard.load_plugin(str(vst3_bundle(embed_build, "effect", stem=stem)))
+    model = VIOLIN.parent / f"{stem}.rtsynth"
+    names = " ".join(fx.parameters).lower()
+    assert ("gain" in names.replace("input_gain", "").replace("output_gain", "")) == ("knobs" in stem), names
     x = transfer_clip(rate)
     fx.reset()
     y = fx(x, rate, buffer_size=block)
