@@ -36,6 +36,9 @@ def register(sub) -> None:
                    help="rave: offset of latent control I (model units, clamped; repeatable)")
     p.add_argument("--latent-scale", action="append", default=[], metavar="I=V",
                    help="rave: scale of latent control I (0..latent_scale_max; repeatable)")
+    p.add_argument("--knob", action="append", default=[], metavar="NAME=VALUE",
+                   help="effect with knobs: a knob's value in its units (clamped; repeatable), "
+                        "e.g. --knob gain=24 --knob tone=-3; `rt-synth info MODEL` lists them")
     p.set_defaults(func=run)
 
 
@@ -61,6 +64,8 @@ def run(args) -> int:
         raise UserError(f"{args.input}: {exc}") from exc
     from rt_synth.synth.rave import model_kind
     kind = model_kind(args.model)
+    if args.knob and kind != "effect":
+        raise UserError("--knob applies to effect models with knobs only")
     if kind == "rave":
         return _run_rave(args, audio, sr)
     if kind == "effect":
@@ -171,6 +176,20 @@ def _run_effect(args, audio, sr) -> int:
     if int(sr) != m.sample_rate:
         raise UserError(f"{args.input} is at {sr} Hz and the effect model runs at {m.sample_rate} Hz: "
                         f"resample the file first (sox IN -r {m.sample_rate} OUT)")
+    names = [k["name"] for k in m.knobs]
+    for item in args.knob:
+        name, sep, value = item.partition("=")
+        try:
+            v = float(value)
+        except ValueError:
+            v = float("nan")
+        if not sep or v != v:
+            raise UserError(f"--knob {item}: give NAME=VALUE with a number, e.g. --knob gain=20")
+        if name not in names:
+            raise UserError(f"--knob {item}: {args.model} has " +
+                            (f"the knobs {', '.join(names)}" if names else "no knobs"))
+        m.set_knob(name, v)
+    m.reset()  # the history is silence at the knobs just set
     y = np.empty_like(audio, dtype=np.float32)
     x = audio.astype(np.float32)
     start = time.perf_counter()
@@ -180,7 +199,8 @@ def _run_effect(args, audio, sr) -> int:
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     sf.write(args.output, y, int(sr), subtype="FLOAT")
     seconds = len(x) / sr
-    print(f"effect ({m.arch}): latency 0 samples")
+    print(f"effect ({m.arch}): latency 0 samples" +
+          "".join(f", {k['name']} {m.knob(k['name']):g}" for k in m.knobs))
     print(f"processed {seconds:.2f} s in {elapsed:.2f} s: real-time factor {elapsed / max(seconds, 1e-9):.3f}"
           f" (block {args.block})")
     print(f"wrote {args.output}")

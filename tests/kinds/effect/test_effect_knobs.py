@@ -245,3 +245,35 @@ def test_training_with_knobs_learns_the_knob_and_exports_it(tmp_path, knob_pairs
     in_core = evaluate(str(tmp_path / "fx.rtsynth"), str(pairs), perceptual=False)
     assert in_core["runtime"] == "core" and in_core["esr"] == pytest.approx(in_torch["esr"], rel=1e-3)
     assert in_torch["splits"]["valid"]["esr"] == pytest.approx(held, rel=1e-3)
+
+
+def test_transfer_plays_a_file_at_the_knobs_given(tmp_path):
+    import soundfile as sf
+
+    from rt_synth.kinds.effect.export.native import write_effect
+
+    m = _random("wavenet-knobs-tiny")
+    path = write_effect(m, tmp_path / "fx", "fx")
+    x = _x(9000)
+    sf.write(tmp_path / "dry.wav", x, 48000, subtype="FLOAT")
+    cli = lambda *a: subprocess.run([sys.executable, "-m", "rt_synth.cli.main", "transfer", *a],  # noqa: E731
+                                    capture_output=True, text=True)
+    r = cli(str(path), str(tmp_path / "dry.wav"), str(tmp_path / "wet.wav"), "--knob", "gain=30", "--knob", "tone=-6")
+    assert r.returncode == 0 and "gain 30, tone -6" in r.stdout, r.stdout + r.stderr
+    core = _core.EffectModel(str(path))
+    core.set_knob("gain", 30.0)
+    core.set_knob("tone", -6.0)
+    core.reset()
+    ref = np.concatenate([core.process(x[i:i + 512]) for i in range(0, len(x), 512)])
+    wet, _ = sf.read(tmp_path / "wet.wav", dtype="float32")
+    np.testing.assert_array_equal(wet, ref)
+    default, _ = sf.read(tmp_path / "wet.wav", dtype="float32")
+    r = cli(str(path), str(tmp_path / "dry.wav"), str(tmp_path / "d.wav"))
+    assert r.returncode == 0 and "gain 16, tone 0" in r.stdout
+    assert np.abs(sf.read(tmp_path / "d.wav", dtype="float32")[0] - default).max() > 1e-4  # the knobs mattered
+    r = cli(str(path), str(tmp_path / "dry.wav"), str(tmp_path / "x.wav"), "--knob", "drive=3")
+    assert r.returncode == 2 and "has the knobs gain, tone" in r.stderr
+    r = cli(str(path), str(tmp_path / "dry.wav"), str(tmp_path / "x.wav"), "--knob", "gain")
+    assert r.returncode == 2 and "NAME=VALUE" in r.stderr
+    r = cli("violin-live-ddsp", str(tmp_path / "dry.wav"), str(tmp_path / "x.wav"), "--knob", "gain=3")
+    assert r.returncode == 2 and "--knob applies to effect models" in r.stderr
