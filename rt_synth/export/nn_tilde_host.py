@@ -80,3 +80,23 @@ class NNTildeHost:
 
     def get_attribute(self, name: str) -> list:
         return list(getattr(self.module, f"get_{name}")())
+
+
+def self_test(module, buffer_size: int = 2048) -> None:
+    """What nn~ does with an exported module, at one of its power-of-two buffers (a multiple of
+    every ratio of the module): every method at batch 1 and 4 with its declared channels and
+    ratios (shapes, finiteness), then every attribute read and set back through its type codes;
+    then the module's reset(). Raises RuntimeError on the first thing nn~ would trip over."""
+    import torch
+
+    for method in module.get_methods():
+        for batch in (1, 4):
+            host = NNTildeHost(module, method, buffer_size=buffer_size, batch=batch)
+            y = host.process(torch.zeros(batch, host.in_channels, host.buffer_size))
+            if tuple(y.shape) != (batch, host.out_channels, host.buffer_size) or not torch.isfinite(y).all():
+                raise RuntimeError(f"TorchScript self-test of {method}: got {tuple(y.shape)}")
+    for attr in module.get_attributes():
+        host = NNTildeHost(module, module.get_methods()[0], buffer_size=buffer_size)
+        if host.set_attribute(attr, *getattr(module, f"get_{attr}")()) != 0:
+            raise RuntimeError(f"TorchScript self-test: set_{attr} refused its own value")
+    module.reset()

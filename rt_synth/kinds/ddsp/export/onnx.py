@@ -43,13 +43,10 @@ class OnnxDDSPStream:
 
     def __init__(self, path: str | Path, threads: int = 1):
         import numpy as np
-        import onnxruntime as ort
 
-        so = ort.SessionOptions()
-        so.intra_op_num_threads = threads
-        so.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-        shapes = {i.name: i.shape for i in self.session.get_inputs()}
+        from rt_synth.export.onnx_runtime import cpu_session
+
+        self.session, shapes = cpu_session(path, threads)
         self.batch, self.frames = shapes["f0"]
         self.hop = shapes["noise"][1] // self.frames
         self.state = {}

@@ -32,7 +32,7 @@ import torch
 from torch import nn
 
 from rt_synth.export.counter_noise_torch import counter_noise
-from rt_synth.export.nn_tilde_host import TYPE_FLOAT
+from rt_synth.export.nn_tilde_host import TYPE_FLOAT, self_test
 from rt_synth.kinds.ddsp.model.streaming import DDSPStreamingStep
 
 
@@ -161,22 +161,3 @@ def export_torchscript(model, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     scripted.save(str(path))
     return path
-
-
-def self_test(module) -> None:
-    """What nn~ does with the module, at its power-of-two buffers: every method at batch 1 and
-    4 with its declared channels and ratios (shapes, finiteness), then every attribute read
-    and set back through its type codes."""
-    from rt_synth.export.nn_tilde_host import NNTildeHost
-
-    for method in module.get_methods():
-        for batch in (1, 4):
-            host = NNTildeHost(module, method, buffer_size=2048, batch=batch)
-            y = host.process(torch.zeros(batch, host.in_channels, 2048))
-            if tuple(y.shape) != (batch, host.out_channels, 2048) or not torch.isfinite(y).all():
-                raise RuntimeError(f"TorchScript self-test of {method}: got {tuple(y.shape)}")
-    for attr in module.get_attributes():
-        host = NNTildeHost(module, module.get_methods()[0], buffer_size=2048)
-        if host.set_attribute(attr, *getattr(module, f"get_{attr}")()) != 0:
-            raise RuntimeError(f"TorchScript self-test: set_{attr} refused its own value")
-    module.reset()

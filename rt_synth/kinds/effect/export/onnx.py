@@ -96,14 +96,11 @@ class OnnxEffectStream:
 
     def __init__(self, path: str | Path, threads: int = 1):
         import numpy as np
-        import onnxruntime as ort
 
-        so = ort.SessionOptions()
-        so.intra_op_num_threads = threads
-        so.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+        from rt_synth.export.onnx_runtime import cpu_session
+
+        self.session, shapes = cpu_session(path, threads)
         meta = self.session.get_modelmeta().custom_metadata_map
-        shapes = {i.name: i.shape for i in self.session.get_inputs()}
         self.block = int(meta.get("rt_synth.block", shapes["audio"][2]))
         self.state_names = [i.name for i in self.session.get_inputs() if i.name.endswith("_in")]
         self.state = {n: np.zeros(shapes[n], np.float32) for n in self.state_names}

@@ -24,6 +24,8 @@ from typing import List, Optional, Tuple
 import torch
 from torch import nn
 
+from rt_synth.export.nn_tilde_host import self_test
+
 
 class WaveNetStep(nn.Module):
     """N samples of a WaveNetEffect from each layer's cached input history.
@@ -251,21 +253,6 @@ class NNTildeEffect(nn.Module):
             self.fresh = False
             y, self.state = self.step(x[:, 0], knobs, self.state)
             return y.unsqueeze(1)
-
-
-def self_test(module) -> None:
-    """nn~'s arithmetic (rt_synth/export/nn_tilde_host.py) at 2048, batch 1 and 4: shapes and
-    finiteness of every method; then back to silence at batch 1."""
-    from rt_synth.export.nn_tilde_host import NNTildeHost
-
-    for method in module.get_methods():
-        for batch in (1, 4):
-            host = NNTildeHost(module, method, buffer_size=2048, batch=batch)
-            y = host.process(torch.zeros(batch, host.in_channels, 2048))
-            if tuple(y.shape) != (batch, host.out_channels, 2048) or not torch.isfinite(y).all():
-                raise RuntimeError(f"TorchScript self-test of {method}: got {tuple(y.shape)}")
-    module.forward(torch.zeros(1, int(module.forward_params[0]), 1))  # batch 1 again (a new batch size resets)
-    module.reset()
 
 
 def script_effect(model):

@@ -33,7 +33,7 @@ import torch
 from torch import nn
 
 from rt_synth.export.counter_noise_torch import counter_noise
-from rt_synth.export.nn_tilde_host import TYPE_INT
+from rt_synth.export.nn_tilde_host import TYPE_INT, self_test
 from rt_synth.kinds.rave.model.streaming import RaveStreaming
 
 
@@ -200,24 +200,6 @@ class NNTildeRavePitched(NNTildeRave):
         return y
 
 
-def self_test(module, ratio: int) -> None:
-    """nn~'s arithmetic at its smallest usual buffer (2048, a multiple of every ratio): every
-    method at batch 1 and 4 (shapes, finiteness), every attribute set through its type codes."""
-    from rt_synth.export.nn_tilde_host import NNTildeHost
-
-    for method in module.get_methods():
-        for batch in (1, 4):
-            host = NNTildeHost(module, method, buffer_size=max(2048, ratio), batch=batch)
-            y = host.process(torch.zeros(batch, host.in_channels, host.buffer_size))
-            if tuple(y.shape) != (batch, host.out_channels, host.buffer_size) \
-                    or not torch.isfinite(y).all():
-                raise RuntimeError(f"TorchScript self-test of {method}: got {tuple(y.shape)}")
-    host = NNTildeHost(module, "forward", buffer_size=max(2048, ratio))
-    for attr in module.get_attributes():
-        if host.set_attribute(attr, *getattr(module, f"get_{attr}")()) != 0:
-            raise RuntimeError(f"TorchScript self-test: set_{attr} refused its own value")
-
-
 def export_torchscript(model, path: str | Path, noise_seed: int = 0) -> Path:
     import warnings
 
@@ -228,7 +210,7 @@ def export_torchscript(model, path: str | Path, noise_seed: int = 0) -> Path:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.jit.script is deprecated in 2.13 but works
         scripted = torch.jit.script(module)
-    self_test(scripted, model.config.ratio)
+    self_test(scripted, max(2048, model.config.ratio))
     scripted.reset()
     path.parent.mkdir(parents=True, exist_ok=True)
     scripted.save(str(path))
