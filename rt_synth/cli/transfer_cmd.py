@@ -3,7 +3,8 @@ timbre transfer of an audio file through the C++ core's streaming path (docs/tim
 For a model of kind "rave" the core's ``RaveEngine`` runs the model's forward (encode → latent
 controls, ``--latent-offset/--latent-scale I=V`` → decode), off the model's rate through the
 same HostAdapter (docs/rave-engine.md); the DDSP-only options are then refused. A model of
-kind "effect" (amp or pedal) processes the file at the model's rate (latency 0).
+kind "effect" (amp or pedal) processes the file at its own rate: at the model's with latency 0,
+at another through the core's HostAdapter (resampled around the model, as the plugins do).
 
 The input (any WAV/FLAC/OGG, mixed to mono) is fed block by block to ``_core.TimbreTransfer``
 prepared at the file's own rate: off 48 kHz the core's HostAdapter resamples inside the engine,
@@ -173,9 +174,10 @@ def _run_effect(args, audio, sr) -> int:
         m = load_core().EffectModel(args.model)
     except ValueError as exc:
         raise UserError(f"{args.model} is not a usable effect model file: {exc}") from exc
-    if int(sr) != m.sample_rate:
-        raise UserError(f"{args.input} is at {sr} Hz and the effect model runs at {m.sample_rate} Hz: "
-                        f"resample the file first (sox IN -r {m.sample_rate} OUT)")
+    try:  # another rate than the model's: the core's HostAdapter resamples around it
+        m.prepare_host(int(sr), int(args.block))
+    except ValueError as exc:
+        raise UserError(f"{args.input}: sample rate {sr} Hz is not supported ({exc}); resample it first") from exc
     names = [k["name"] for k in m.knobs]
     for item in args.knob:
         name, sep, value = item.partition("=")
@@ -190,17 +192,24 @@ def _run_effect(args, audio, sr) -> int:
                             (f"the knobs {', '.join(names)}" if names else "no knobs"))
         m.set_knob(name, v)
     m.reset()  # the history is silence at the knobs just set
-    y = np.empty_like(audio, dtype=np.float32)
-    x = audio.astype(np.float32)
+    lat = m.host_latency
+    n = len(audio)
+    extra = lat if args.compensate_latency else 0
+    x = np.concatenate([audio.astype(np.float32), np.zeros(extra, np.float32)])
+    y = np.empty_like(x)
     start = time.perf_counter()
     for i in range(0, len(x), args.block):
         y[i:i + args.block] = m.process(x[i:i + args.block])
     elapsed = time.perf_counter() - start
+    if args.compensate_latency:
+        y = y[lat:lat + n]
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     sf.write(args.output, y, int(sr), subtype="FLOAT")
-    seconds = len(x) / sr
-    print(f"effect ({m.arch}): latency 0 samples" +
-          "".join(f", {k['name']} {m.knob(k['name']):g}" for k in m.knobs))
+    seconds = n / sr
+    print(f"effect ({m.arch}): latency {lat} samples at {sr} Hz"
+          + (f" (resampled around the model's {m.sample_rate} Hz)" if int(sr) != m.sample_rate else "")
+          + (" - compensated" if args.compensate_latency else "")
+          + "".join(f", {k['name']} {m.knob(k['name']):g}" for k in m.knobs))
     print(f"processed {seconds:.2f} s in {elapsed:.2f} s: real-time factor {elapsed / max(seconds, 1e-9):.3f}"
           f" (block {args.block})")
     print(f"wrote {args.output}")

@@ -2,9 +2,12 @@
 
 #include <pybind11/numpy.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
+#include "host/host_adapter.h"
+#include "host/stream_engine.h"
 #include "kinds/effect/effect_model.h"
 
 namespace py = pybind11;
@@ -12,8 +15,22 @@ using rt_synth::effect::EffectModel;
 
 namespace {
 
+// The model as the HostAdapter's engine (at the model's rate, chunks of up to kEngineBlock).
+struct EffectEngine final : rt_synth::StreamEngine {
+  static constexpr int kEngineBlock = 4096;
+  EffectModel* model = nullptr;
+  float zeros[kEngineBlock] = {};
+  void process(const float* in, float* out, int n) noexcept override { model->process(in ? in : zeros, out, n); }
+  int latency() const noexcept override { return model->latency(); }
+  int maxBlock() const noexcept override { return kEngineBlock; }
+};
+
 struct PyEffectModel {
   std::unique_ptr<EffectModel> model;
+  // set by prepare_host at a rate other than the model's: the core's resampling around it
+  std::unique_ptr<EffectEngine> engine;
+  std::unique_ptr<rt_synth::HostAdapter> host;
+  int host_rate = 0;
 };
 
 int knobIndex(const PyEffectModel& p, const py::object& key) {
@@ -77,7 +94,35 @@ void register_effect_bindings(py::module_& m) {
            "knob (name or index) = value, clamped to its range; applies from the next process() call")
       .def("knob", [](const PyEffectModel& p, const py::object& key) { return p.model->knob(knobIndex(p, key)); },
            py::arg("knob"), "the knob's value (as set, clamped)")
-      .def("reset", [](PyEffectModel& p) { p.model->reset(); })
+      .def("reset",
+           [](PyEffectModel& p) {
+             p.model->reset();
+             if (p.host) p.host->reset();
+           })
+      .def("prepare_host",
+           [](PyEffectModel& p, int sample_rate, int max_block) {
+             if (max_block < 1 || max_block > (1 << 20)) throw py::value_error("max_block must be in 1..1048576");
+             p.host.reset();
+             p.host_rate = sample_rate;
+             if (sample_rate != p.model->sampleRate()) {
+               p.engine = std::make_unique<EffectEngine>();
+               p.engine->model = p.model.get();
+               p.host = std::make_unique<rt_synth::HostAdapter>();
+               rt_synth::Error e = p.host->prepare(p.engine.get(), p.model->sampleRate(), sample_rate, max_block);
+               if (!e.ok()) {
+                 p.host.reset();
+                 throw py::value_error(e.message);
+               }
+             }
+             p.model->reset();
+             if (p.host) p.host->reset();
+           },
+           py::arg("sample_rate"), py::arg("max_block") = 4096,
+           "Play at a host rate: another than the model's goes through the core's HostAdapter "
+           "(resampled in and out, as the C ABI and the plugins do; its delay in host_latency)")
+      .def_property_readonly("host_latency",
+                             [](const PyEffectModel& p) { return p.host ? p.host->latency() : p.model->latency(); },
+                             "samples at the host rate of prepare_host (0 at the model's own rate)")
       .def("process",
            [](PyEffectModel& p, py::array_t<float, py::array::c_style | py::array::forcecast> x) {
              if (x.ndim() != 1) throw py::value_error("EffectModel.process: a 1-D float32 array");
@@ -87,9 +132,18 @@ void register_effect_bindings(py::module_& m) {
              float* out = y.mutable_data();
              {
                py::gil_scoped_release release;
-               p.model->process(in, out, n);
+               if (p.host) {
+                 for (int i = 0; i < n;) {
+                   const int k = std::min(n - i, p.host->maxBlock());
+                   p.host->process(in + i, out + i, k);
+                   i += k;
+                 }
+               } else {
+                 p.model->process(in, out, n);
+               }
              }
              return y;
            },
-           py::arg("x"), "x [n] → y [n], continuing from the state the last call left");
+           py::arg("x"), "x [n] → y [n], continuing from the state the last call left (at the host "
+           "rate of prepare_host, else the model's)");
 }

@@ -122,8 +122,24 @@ def test_a_trained_run_exports_a_native_file_that_info_describes(tmp_path):
     wet, sr = sf.read(tmp_path / "wet.wav", dtype="float32")
     assert sr == 48000
     np.testing.assert_allclose(wet, ref, atol=1e-5)
+    # a 44.1 kHz file: resampled around the model by the core's HostAdapter, as the C ABI and
+    # the plugins play it (the same samples), its delay reported and, asked, compensated
     r = cli("transfer", str(tmp_path / "fx.rtsynth"), str(tmp_path / "dry44.wav"), str(tmp_path / "w44.wav"))
-    assert r.returncode == 2 and "44100 Hz" in r.stderr and "resample" in r.stderr
+    assert r.returncode == 0 and "at 44100 Hz (resampled around the model's 48000 Hz)" in r.stdout, r.stderr
+    w44, sr44 = sf.read(tmp_path / "w44.wav", dtype="float32")
+    assert sr44 == 44100 and len(w44) == len(x)
+    from rt_synth.capi import CModel
+
+    c = CModel(tmp_path / "fx.rtsynth", "transfer")
+    c.prepare(44100, 512)
+    c_out = np.concatenate([c.process(inputs=[x[i:i + 512]])[0] for i in range(0, len(x), 512)])
+    assert np.abs(c_out).max() > 1e-2 and np.abs(w44 - c_out).max() <= 1e-6
+    lat = c.latency
+    assert lat > 0 and f"latency {lat} samples" in r.stdout
+    r = cli("transfer", str(tmp_path / "fx.rtsynth"), str(tmp_path / "dry44.wav"), str(tmp_path / "c44.wav"),
+            "--compensate-latency")
+    c44, _ = sf.read(tmp_path / "c44.wav", dtype="float32")
+    assert r.returncode == 0 and len(c44) == len(x) and np.array_equal(c44[:len(x) - lat], w44[lat:])
     r = cli("transfer", str(tmp_path / "fx.rtsynth"), str(tmp_path / "dry.wav"), str(tmp_path / "w.wav"),
             "--pitch-shift", "2")
     assert r.returncode == 2 and "--pitch-shift" in r.stderr
