@@ -42,8 +42,9 @@ class WaveNetStep(nn.Module):
         self.n_knobs = int(net.n_knobs)
         self.history: List[int] = [int((layer.conv.kernel_size[0] - 1) * layer.conv.dilation[0])
                                    for arr in net.arrays for layer in arr.layers]
-        knobs = torch.tensor(default_knobs or [], dtype=torch.float32).view(1, -1, 1)
-        self.silence: List[torch.Tensor] = _wavenet_silence(net, knobs)
+        with torch.no_grad():  # silence at the defaults: the reset state (ONNX: its zeros)
+            self.silence: List[torch.Tensor] = [
+                t.detach().clone() for t in self.silence_at(torch.tensor(default_knobs or [], dtype=torch.float32))]
 
     @torch.jit.export
     def silence_at(self, knobs: torch.Tensor) -> List[torch.Tensor]:
@@ -109,24 +110,6 @@ class WaveNetStep(nn.Module):
             head = arr.head_rechannel(head)
         assert head is not None
         return self.head_scale * head[:, 0], new
-
-
-def _wavenet_silence(net, knobs: torch.Tensor) -> List[torch.Tensor]:
-    """Each layer's input while the model hears silence: [1, channels, 1] per layer (constant
-    in time; what the zero padding of WaveNetEffect.forward leaves in every layer's past), the
-    condition's knob rows at `knobs` [1, K, 1] (normalised)."""
-    out = []
-    with torch.no_grad():
-        dtype = next(net.parameters()).dtype
-        zero = torch.cat([torch.zeros(1, 1, 1, dtype=dtype), knobs.to(dtype)], 1)
-        v = torch.zeros(1, 1, 1, dtype=dtype)
-        for arr in net.arrays:
-            v = arr.rechannel(v)
-            for layer in arr.layers:
-                out.append(v.detach().clone())
-                k = (layer.conv.kernel_size[0] - 1) * layer.conv.dilation[0]
-                v, _ = layer(v.expand(1, v.shape[1], k + 1), zero)
-    return out
 
 
 class LSTMStep(nn.Module):
